@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseConfigFile, type Env } from '../core/config';
+
+/** One verb of the `shelfstack` command. `run` returns the exit code. */
+export interface Command {
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Bad arguments: shown with the command's help, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses a verb's arguments with node:util parseArgs. Every verb takes --help and --config FILE;
+ * an unknown flag is a UsageError.
+ */
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' }, config: { type: 'string' } },
+      allowPositionals,
+      strict: true,
+    });
+  } catch (e: unknown) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+}
+
+/**
+ * The environment a command runs with: the process environment over the `--config FILE` keys
+ * (the file adds to the environment; a flag, applied by the caller, wins over both).
+ */
+export function commandEnv(configFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Env {
+  if (!configFile) return { ...env };
+  const fromFile = parseConfigFile(readFileSync(configFile, 'utf8'), configFile);
+  for (const [k, v] of Object.entries(fromFile)) {
+    // SDK settings from the file must reach the SDK, which reads process.env itself.
+    if (env[k] === undefined && k.startsWith('AWS_')) env[k] = v;
+  }
+  return { ...fromFile, ...env };
+}

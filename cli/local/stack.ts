@@ -1,0 +1,172 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { s3ClientOptions } from '../../cloud/clients';
+import { ensureQueue } from '../../cloud/sqs';
+import { ListingSync } from '../../instance/listing-sync';
+import { silentLogger, type Logger } from '../../instance/logger';
+import { ensureSignalQueue, SignalConsumer } from '../../instance/signal-consumer';
+import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
+import { QueueRunner } from './queue-runner';
+import { routeNotifications } from './s3-notifications';
+
+export interface LocalStackOptions {
+  /** Where everything local lives (default .shelfstack): emulator data, listings, local.json. */
+  dir: string;
+  webCount?: number;
+  cluster?: string;
+  bucket?: string;
+  logger?: Logger;
+}
+
+/** `.shelfstack/local.json` (ARCHITECTURE.md, "Local rehearsal"). */
+export interface LocalInfo {
+  s3: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string };
+  sqs: { endpoint: string };
+  web: string[];
+  listings: string[];
+}
+
+export interface LocalWeb {
+  name: string;
+  instanceId: string;
+  listingDir: string;
+  sync: ListingSync;
+  consumer: SignalConsumer;
+}
+
+export interface LocalStack {
+  info: LocalInfo;
+  webs: LocalWeb[];
+  s3: S3Client;
+  sqs: SQSClient;
+  uploads: QueueRunner;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on loopback: S3 and SQS emulators, the bucket's notifications into the uploads
+ * queue, the real listing function behind a local event source mapping, and per web server a
+ * listing directory kept in step by its signal queue.
+ */
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const logger = opts.logger ?? silentLogger;
+  const cluster = opts.cluster ?? 'local';
+  const bucket = opts.bucket ?? 'shelfstack-local';
+  const dir = path.resolve(opts.dir);
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+
+  try {
+    const s3Server = await startS3Emulator({ directory: path.join(dir, 's3'), bucket });
+    stops.push(() => s3Server.close());
+    const sqsServer = await startSqsEmulator();
+    stops.push(() => sqsServer.close());
+
+    // Everything in this process, the deployed function code included, talks to the emulators
+    // only, with the emulator's dummy keys: the rehearsal can never reach a real AWS account.
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL_S3: s3Server.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      SHELFSTACK_CLUSTER: cluster,
+      SHELFSTACK_BUCKET: bucket,
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    const s3 = new S3Client({ ...s3ClientOptions(), endpoint: s3Server.endpoint });
+    const sqs = new SQSClient({ endpoint: sqsServer.endpoint });
+    stops.push(() => {
+      s3.destroy();
+      sqs.destroy();
+    });
+
+    const dlqUrl = await ensureQueue(sqs, `shelfstack-${cluster}-uploads-dlq`);
+    const dlqArn = await queueArn(sqs, dlqUrl);
+    const uploadsUrl = await ensureQueue(sqs, `shelfstack-${cluster}-uploads`, {
+      VisibilityTimeout: '5',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
+    });
+    stops.push(routeNotifications(s3Server.events, sqs, uploadsUrl, (e) => logger.error({ reason: e.message }, 'local_notification_failed')));
+
+    // Loaded only now: the function reads its configuration from the environment at load, as in Lambda.
+    const { handler } = require('../../functions/listing') as {
+      handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+    };
+    const uploads = new QueueRunner({ sqs, queueUrl: uploadsUrl, queueArn: await queueArn(sqs, uploadsUrl), handler, logger });
+    uploads.start();
+    stops.push(() => uploads.stop());
+
+    const webs: LocalWeb[] = [];
+    for (let i = 1; i <= (opts.webCount ?? 2); i++) {
+      const name = `web${i}`;
+      const instanceId = `local-${name}`;
+      const listingDir = path.join(dir, name, 'listing');
+      await mkdir(listingDir, { recursive: true });
+      const sync = new ListingSync({ s3, bucket, dir: listingDir, logger: logger.child({ instance: instanceId }) });
+      await sync.syncAll();
+      const queueUrl = await ensureSignalQueue(sqs, cluster, instanceId);
+      const consumer = new SignalConsumer({
+        sqs,
+        queueUrl,
+        // Short polls: the SQS emulator answers a long poll only when its wait ends.
+        waitSeconds: 1,
+        logger: logger.child({ instance: instanceId }),
+        handlers: {
+          'listing-changed': async (signal) => {
+            await (signal.data.book ? sync.syncBook(signal.data.book) : sync.syncAll());
+          },
+        },
+      });
+      consumer.start();
+      stops.push(() => consumer.stop());
+      webs.push({ name, instanceId, listingDir, sync, consumer });
+    }
+
+    const info: LocalInfo = {
+      s3: { endpoint: s3Server.endpoint, bucket, ...LOCAL_CREDENTIALS },
+      sqs: { endpoint: sqsServer.endpoint },
+      web: [],
+      listings: webs.map((w) => w.listingDir),
+    };
+    await writeLocalFiles(dir, info, cluster);
+    return { info, webs, s3, sqs, uploads, stop };
+  } catch (e: unknown) {
+    await stop();
+    throw e;
+  }
+}
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return res.Attributes!.QueueArn!;
+}
+
+/** local.json for scripts and tests; local.env for `set -a; . .shelfstack/local.env` before running shelfstack verbs. */
+async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'local.json'), `${JSON.stringify(info, null, 2)}\n`);
+  const env = {
+    AWS_ACCESS_KEY_ID: info.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: info.s3.secretAccessKey,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_S3: info.s3.endpoint,
+    AWS_ENDPOINT_URL_SQS: info.sqs.endpoint,
+    SHELFSTACK_CLUSTER: cluster,
+    SHELFSTACK_BUCKET: info.s3.bucket,
+  };
+  await writeFile(
+    path.join(dir, 'local.env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
+}

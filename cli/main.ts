@@ -1,0 +1,65 @@
+import { ConfigError, ValidationError } from '../core/errors';
+import { UsageError, type Command } from './command';
+
+/**
+ * The `shelfstack` command: one module per verb under cli/commands, loaded only when used so a
+ * verb never pays for another's dependencies.
+ */
+// require, not import(): verbs load lazily under tsx's CommonJS hook as under jest.
+const COMMANDS: Record<string, { summary: string; load: () => { command: Command } }> = {
+  import: { summary: 'upload a local library (<dir>/<book>/<file>.mp3) to S3', load: () => require('./commands/import') },
+  listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
+  local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([verb, c]) => `  ${verb.padEnd(width)}  ${c.summary}`);
+  return `usage: shelfstack <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`shelfstack <command> --help\` for a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    console.log(usage());
+    return verb ? 0 : 2;
+  }
+  const entry = COMMANDS[verb];
+  if (!entry) {
+    console.error(`shelfstack: unknown command "${verb}" (see shelfstack --help)`);
+    return 2;
+  }
+  const { command } = entry.load();
+  try {
+    return await command.run(rest);
+  } catch (e: unknown) {
+    if (e instanceof UsageError) {
+      console.error(`shelfstack ${verb}: ${e.message}\n\n${command.help}`);
+      return 2;
+    }
+    const reason = e instanceof ConfigError || e instanceof ValidationError ? e.message : describe(e);
+    console.error(`shelfstack ${verb}: ${reason}`);
+    return 1;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}${code && !e.message.includes(code) ? ` (${code})` : ''}`.split('\n')[0]!;
+  }
+  return String(e);
+}
+
+/** The process entry (bin/shelfstack.js): runs a verb and sets the exit code. */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`shelfstack: ${describe(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}

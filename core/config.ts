@@ -1,0 +1,129 @@
+import { ConfigError } from './errors';
+
+/**
+ * The configuration contract (ARCHITECTURE.md): every variable, how it parses, and its default.
+ * A component asks for the keys it needs; a missing or malformed one fails the start with its name.
+ */
+const CLUSTER_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+type Parser<T> = (raw: string) => T;
+
+function text(raw: string): string {
+  return raw;
+}
+
+function matching(pattern: RegExp, what: string): Parser<string> {
+  return (raw) => {
+    if (!pattern.test(raw)) throw new Error(`must be ${what} (got ${JSON.stringify(raw)})`);
+    return raw;
+  };
+}
+
+function positiveInt(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) <= 0 || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(`must be a positive integer (got ${JSON.stringify(raw)})`);
+  }
+  return Number(raw);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Bytes, with an optional K/M/G/T suffix (binary units), as operators write disk budgets. */
+export function parseBytes(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(raw.trim());
+  if (!m) throw new Error(`must be a size such as 20G or 500000000 (got ${JSON.stringify(raw)})`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+}
+
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds, with an optional s/m/h/d suffix. */
+export function parseSeconds(raw: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/i.exec(raw.trim());
+  if (!m) throw new Error(`must be a duration such as 300, 90m or 7d (got ${JSON.stringify(raw)})`);
+  return Number(m[1]) * DURATION_UNITS[m[2]!.toLowerCase()]!;
+}
+
+function roles(raw: string): string[] {
+  const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const known = ['web', 'db', 'repl', 'ftp', 'cache'];
+  const bad = list.filter((r) => !known.includes(r));
+  if (list.length === 0 || bad.length) throw new Error(`must be roles from ${known.join(',')} (got ${JSON.stringify(raw)})`);
+  return list;
+}
+
+const clusterName: Parser<string> = (raw) => {
+  const name = matching(CLUSTER_PATTERN, 'lowercase letters, digits and dashes')(raw);
+  // The cluster is part of signal queue names; "-signal" in it would blur the prefix of another cluster.
+  if (name.length > 24 || name.includes('signal')) throw new Error(`must be at most 24 characters without "signal" (got ${JSON.stringify(raw)})`);
+  return name;
+};
+
+const SPEC = {
+  cluster: { env: 'SHELFSTACK_CLUSTER', parse: clusterName },
+  bucket: { env: 'SHELFSTACK_BUCKET', parse: matching(BUCKET_PATTERN, 'an S3 bucket name') },
+  zoneId: { env: 'SHELFSTACK_ZONE_ID', parse: matching(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id') },
+  record: { env: 'SHELFSTACK_RECORD', parse: matching(/^[A-Za-z0-9.*-]+\.?$/, 'a DNS name') },
+  ttl: { env: 'SHELFSTACK_TTL', parse: positiveInt, fallback: '300' },
+  launchTemplate: { env: 'SHELFSTACK_LAUNCH_TEMPLATE', parse: text },
+  listingDir: { env: 'SHELFSTACK_LISTING_DIR', parse: text },
+  cacheDir: { env: 'SHELFSTACK_CACHE_DIR', parse: text },
+  cacheMaxBytes: { env: 'SHELFSTACK_CACHE_MAX_BYTES', parse: parseBytes },
+  cacheMaxAge: { env: 'SHELFSTACK_CACHE_MAX_AGE', parse: parseSeconds },
+  signingKey: { env: 'SHELFSTACK_SIGNING_KEY', parse: matching(/^.{16,}$/s, 'at least 16 characters') },
+  signingKeyPrevious: { env: 'SHELFSTACK_SIGNING_KEY_PREVIOUS', parse: matching(/^.{16,}$/s, 'at least 16 characters') },
+  instanceId: { env: 'SHELFSTACK_INSTANCE_ID', parse: matching(/^[A-Za-z0-9_-]{1,40}$/, 'an instance id') },
+  role: { env: 'SHELFSTACK_ROLE', parse: roles },
+  healthPath: { env: 'SHELFSTACK_HEALTH_PATH', parse: matching(/^\/\S*$/, 'a URL path starting with /') },
+} satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
+
+type Spec = typeof SPEC;
+export type ConfigKey = keyof Spec;
+export type Config = { [K in ConfigKey]: ReturnType<Spec[K]['parse']> };
+export type Env = Record<string, string | undefined>;
+
+export function envName(key: ConfigKey): string {
+  return SPEC[key].env;
+}
+
+/**
+ * Reads the required keys (they must be set or have a default) and the optional ones (parsed when
+ * set) from the environment. Throws a ConfigError naming the first variable at fault.
+ */
+export function loadConfig<R extends ConfigKey, O extends ConfigKey = never>(
+  env: Env,
+  required: readonly R[],
+  optional: readonly O[] = [],
+): Pick<Config, R> & Partial<Pick<Config, O>> {
+  const out: Partial<Config> = {};
+  const read = (key: ConfigKey, mustHave: boolean) => {
+    const spec: { env: string; parse: Parser<unknown>; fallback?: string } = SPEC[key];
+    const raw = env[spec.env]?.trim() || spec.fallback;
+    if (raw === undefined) {
+      if (mustHave) throw new ConfigError(spec.env, 'is required but not set');
+      return;
+    }
+    try {
+      (out as Record<string, unknown>)[key] = spec.parse(raw);
+    } catch (e: unknown) {
+      throw new ConfigError(spec.env, (e as Error).message);
+    }
+  };
+  required.forEach((k) => read(k, true));
+  optional.forEach((k) => read(k, false));
+  return out as Pick<Config, R> & Partial<Pick<Config, O>>;
+}
+
+/** `KEY=VALUE` lines of a `--config FILE` (comments with #, optional quotes). The environment wins over it. */
+export function parseConfigFile(textContent: string, fileName: string): Env {
+  const env: Env = {};
+  textContent.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (!trimmed || trimmed.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+    if (!m) throw new ConfigError(`${fileName}:${i + 1}`, 'is not a KEY=VALUE line');
+    env[m[1]!] = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  });
+  return env;
+}

@@ -1,0 +1,44 @@
+'use strict';
+// System packages and services that `npm test` and `npm start` need beyond npm. Each is used if
+// present, installed with apt when we are root, or else named with the exact command to run.
+const { spawnSync } = require('node:child_process');
+
+/** @type {{name: string, for: ('test'|'start')[], present: () => boolean, aptPackages: string[], start?: () => void}[]} */
+const REQUIREMENTS = [];
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+function aptInstall(packages) {
+  console.error(`installing ${packages.join(' ')} with apt-get ...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let res = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
+    res = spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  }
+  return res.status === 0;
+}
+
+function ensureRequirements(purpose) {
+  const missing = [];
+  for (const req of REQUIREMENTS.filter((r) => r.for.includes(purpose))) {
+    if (!req.present() && !(isRoot() && have('apt-get') && aptInstall(req.aptPackages) && req.present())) {
+      missing.push(req);
+      continue;
+    }
+    if (req.start) req.start();
+  }
+  if (missing.length) {
+    const pkgs = missing.flatMap((r) => r.aptPackages).join(' ');
+    console.error(`missing: ${missing.map((r) => r.name).join(', ')}. Install with: sudo apt-get install -y ${pkgs}`);
+    process.exit(1);
+  }
+}
+
+module.exports = { REQUIREMENTS, ensureRequirements, have };

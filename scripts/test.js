@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+'use strict';
+// `npm test`: brings up what the tests need, type-checks, then runs jest. Extra arguments go to jest.
+const { spawnSync } = require('node:child_process');
+const { ensureRequirements } = require('./requirements');
+
+ensureRequirements('test');
+
+const env = {
+  ...process.env,
+  // s3rver's continuation tokens use DES (TOOLCHAIN.md).
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' '),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+function run(cmd, args) {
+  const res = spawnSync(cmd, args, { stdio: 'inherit', env });
+  if (res.error) {
+    console.error(`npm test: ${cmd} failed to start: ${res.error.message}`);
+    process.exit(1);
+  }
+  if (res.status !== 0) process.exit(res.status ?? 1);
+}
+
+const jestArgs = process.argv.slice(2);
+if (jestArgs.length === 0) run('npx', ['tsc', '--noEmit']);
+run('npx', ['jest', ...jestArgs]);
