@@ -1,15 +1,24 @@
 import { z } from 'zod';
 import { ValidationError } from './errors';
-import { isValidBook } from './keys';
+import { isValidBook, tryParseChunkKey } from './keys';
 
 /**
- * Signals are the control plane's messages to instances, one SQS queue per instance. The
- * foundation defines `listing-changed`; the instance tier adds the other types.
+ * Signals are the control plane's messages to instances, one SQS queue per instance:
+ * - `listing-changed`: sync one book's listing folder, or every book when no book is named;
+ * - `hosts-changed`: fetch cluster/hosts again and install it;
+ * - `sweep`: run the download cache's sweeper now;
+ * - `invalidate`: drop one cached chunk, named by its exact (decoded) S3 key.
  */
 const signalSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('listing-changed'),
     data: z.object({ book: z.string().refine(isValidBook, 'not a book code').optional() }),
+  }),
+  z.object({ type: z.literal('hosts-changed'), data: z.object({}) }),
+  z.object({ type: z.literal('sweep'), data: z.object({}) }),
+  z.object({
+    type: z.literal('invalidate'),
+    data: z.object({ key: z.string().refine((k) => tryParseChunkKey(k) !== undefined, 'not a chunk key') }),
   }),
 ]);
 
