@@ -12,12 +12,18 @@ export async function* listPages(
   s3: S3Client,
   bucket: string,
   prefix: string,
-  opts: { signal?: AbortSignal; startAfter?: string } = {},
+  opts: { signal?: AbortSignal; startAfter?: string; pageSize?: number } = {},
 ): AsyncGenerator<ListedObject[]> {
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : opts.startAfter }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ContinuationToken: token,
+        StartAfter: token ? undefined : opts.startAfter,
+        MaxKeys: opts.pageSize,
+      }),
       { abortSignal: opts.signal },
     );
     yield (page.Contents ?? []).map((o) => ({

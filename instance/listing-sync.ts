@@ -21,6 +21,8 @@ export interface ListingSyncOptions {
   stateDir?: string;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
+  /** Keys per LIST page (S3's maximum, 1000, unless a test wants many pages). */
+  pageSize?: number;
 }
 
 export interface SyncSummary {
@@ -86,7 +88,7 @@ export class ListingSync {
 
     const remoteEtags = new Map<string, string>();
     if (onlyBook === undefined) {
-      for await (const page of listPages(s3, bucket, MANIFEST_PREFIX)) {
+      for await (const page of listPages(s3, bucket, MANIFEST_PREFIX, { pageSize: this.opts.pageSize })) {
         summary.listPages++;
         for (const o of page) {
           const book = tryBook(o.key);

@@ -23,6 +23,8 @@ export interface ImportSummary {
   skipped: number;
   rejected: { path: string; reason: string }[];
   failed: { path: string; reason: string }[];
+  /** Chunks not uploaded because the run was interrupted; the next run does them. */
+  interrupted: number;
   seconds: number;
 }
 
@@ -37,6 +39,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   progress?: Progress;
   signal?: AbortSignal;
+  /** Keys per LIST page of the walk of what S3 already holds. */
+  pageSize?: number;
 }
 
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -112,11 +116,11 @@ export async function importLibrary(opts: ImportOptions): Promise<ImportSummary>
   const { chunks, rejected } = await scanLibrary(opts.dir);
 
   const remote = new Map<string, { size: number; etag: string }>();
-  for await (const page of listPages(s3, bucket, CHUNK_PREFIX, { signal: opts.signal })) {
+  for await (const page of listPages(s3, bucket, CHUNK_PREFIX, { signal: opts.signal, pageSize: opts.pageSize })) {
     for (const o of page) remote.set(o.key, { size: o.size, etag: bareEtag(o.etag) });
   }
 
-  const summary: ImportSummary = { uploaded: 0, uploadedBytes: 0, skipped: 0, rejected, failed: [], seconds: 0 };
+  const summary: ImportSummary = { uploaded: 0, uploadedBytes: 0, skipped: 0, rejected, failed: [], interrupted: 0, seconds: 0 };
   progress.total(chunks.reduce((n, c) => n + c.size, 0));
   const results = await mapSettled(chunks, opts.concurrency ?? 4, async (chunk) => {
     opts.signal?.throwIfAborted();
@@ -148,7 +152,9 @@ export async function importLibrary(opts: ImportOptions): Promise<ImportSummary>
     progress.tick(chunk.size, key);
   });
   results.forEach((r, i) => {
-    if (!r.ok) summary.failed.push({ path: chunks[i]!.path, reason: (r.error as Error).message });
+    if (r.ok) return;
+    if (opts.signal?.aborted) summary.interrupted++;
+    else summary.failed.push({ path: chunks[i]!.path, reason: (r.error as Error).message });
   });
   progress.done();
   summary.seconds = (Date.now() - started) / 1000;
@@ -162,6 +168,7 @@ function mb(bytes: number): string {
 export function formatImportSummary(s: ImportSummary, dryRun = false): string {
   return (
     `import: ${dryRun ? 'would upload' : 'uploaded'} ${s.uploaded} chunks (${mb(s.uploadedBytes)}), ` +
-    `skipped ${s.skipped} already in S3, rejected ${s.rejected.length}, failed ${s.failed.length}; ${s.seconds.toFixed(1)}s`
+    `skipped ${s.skipped} already in S3, rejected ${s.rejected.length}, failed ${s.failed.length}` +
+    `${s.interrupted ? `, ${s.interrupted} left for the next run` : ''}; ${s.seconds.toFixed(1)}s`
   );
 }

@@ -22,6 +22,8 @@ export interface RebuildOptions {
   concurrency?: number;
   dryRun?: boolean;
   progress?: Progress;
+  /** Keys per LIST page (S3's maximum, 1000, unless a test wants many pages). */
+  pageSize?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
 
   const existing = new Map<string, string>();
   const manifestsListed = (async () => {
-    for await (const page of listPages(s3, bucket, MANIFEST_PREFIX)) {
+    for await (const page of listPages(s3, bucket, MANIFEST_PREFIX, { pageSize: opts.pageSize })) {
       for (const o of page) {
         try {
           existing.set(parseManifestKey(o.key), bareEtag(o.etag));
@@ -92,7 +94,7 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
 
   let book: string | undefined;
   let objects: ListedObject[] = [];
-  for await (const page of listPages(s3, bucket, CHUNK_PREFIX)) {
+  for await (const page of listPages(s3, bucket, CHUNK_PREFIX, { pageSize: opts.pageSize })) {
     for (const o of page) {
       const rest = o.key.slice(CHUNK_PREFIX.length);
       const slash = rest.indexOf('/');

@@ -11,3 +11,6 @@ process.env.POWERTOOLS_DEV = 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 delete process.env.AWS_PROFILE;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The control-plane functions read their configuration when loaded, as in Lambda.
+process.env.SHELFSTACK_CLUSTER ??= 'test';
+process.env.SHELFSTACK_BUCKET ??= 'shelfstack-test';
