@@ -39,9 +39,11 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
 export function commandEnv(configFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Env {
   if (!configFile) return { ...env };
   const fromFile = parseConfigFile(readFileSync(configFile, 'utf8'), configFile);
+  const merged: Env = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
   for (const [k, v] of Object.entries(fromFile)) {
     // SDK settings from the file must reach the SDK, which reads process.env itself.
-    if (env[k] === undefined && k.startsWith('AWS_')) env[k] = v;
+    if (!env[k] && k.startsWith('AWS_')) env[k] = v;
   }
-  return { ...fromFile, ...env };
+  return merged;
 }
