@@ -3,10 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { s3ClientOptions } from '../cloud/clients';
-import { LOCAL_CREDENTIALS, startS3Emulator, type S3Emulator } from '../cli/local/emulators';
+import { spawn } from 'node:child_process';
+import { LOCAL_CREDENTIALS, type S3Emulator } from '../cli/local/emulators';
 
-/** Benchmarks run against the local emulators only, with their dummy keys. */
-export async function benchS3(bucket: string): Promise<{ server: S3Emulator; s3: S3Client; dir: string }> {
+/**
+ * Benchmarks run against the local emulators only, with their dummy keys. The S3 emulator runs in
+ * a child process so that it does not share the measured client's event loop.
+ */
+export async function benchS3(bucket: string): Promise<{ server: Pick<S3Emulator, 'endpoint' | 'close'>; s3: S3Client; dir: string }> {
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -14,8 +18,22 @@ export async function benchS3(bucket: string): Promise<{ server: S3Emulator; s3:
     AWS_EC2_METADATA_DISABLED: 'true',
   });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'shelfstack-bench-'));
-  const server = await startS3Emulator({ directory: path.join(dir, 's3'), bucket });
-  const s3 = new S3Client({ ...s3ClientOptions(), endpoint: server.endpoint, maxAttempts: 1 });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 's3-emulator-process.ts'), path.join(dir, 's3'), bucket], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' ') },
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`S3 emulator exited with ${code}`)));
+  });
+  const server = {
+    endpoint,
+    close: () => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+  const s3 = new S3Client({ ...s3ClientOptions(), endpoint, maxAttempts: 1 });
   return { server, s3, dir };
 }
 
