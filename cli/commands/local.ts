@@ -53,10 +53,10 @@ Try it: upload a chunk, then see it in every web server's listing:
   npx shelfstack import /tmp/library
   ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}`);
 
+    // `on`, not `once`: Ctrl-C may arrive twice (from the terminal and forwarded by a parent).
     await new Promise<void>((resolve) => {
-      const onSignal = () => resolve();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      process.on('SIGINT', () => resolve());
+      process.on('SIGTERM', () => resolve());
     });
     console.log('\nshelfstack local: stopping');
     const deadline = setTimeout(() => {
@@ -76,10 +76,9 @@ function reexecWithLegacyProvider(): Promise<number> {
       stdio: 'inherit',
       env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, LEGACY].filter(Boolean).join(' ') },
     });
-    // Ctrl-C reaches the child through the terminal's process group; a plain kill is passed on.
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-    process.on('SIGTERM', forward('SIGTERM'));
-    process.on('SIGINT', () => undefined);
+    // Signals to this process (npm forwards them) are passed on; the child stops once either way.
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    process.on('SIGINT', () => child.kill('SIGINT'));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
