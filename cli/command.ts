@@ -47,3 +47,11 @@ export function commandEnv(configFile: string | undefined, env: NodeJS.ProcessEn
   }
   return merged;
 }
+
+/** A whole-number flag within bounds, or its default; a UsageError names the flag otherwise. */
+export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}`);
+  return n;
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors';
 import { assertBook, isValidBook, isValidFile } from './keys';
 import { compareNatural } from './natural-order';
+import { parseJsonWith } from './validate';
 
 export interface ManifestChunk {
   file: string;
@@ -67,21 +68,11 @@ export function serializeManifest(m: Manifest): string {
 }
 
 export function parseManifest(text: string, expectedBook?: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e: unknown) {
-    throw new ValidationError(`manifest is not JSON: ${(e as Error).message}`);
+  const manifest = parseJsonWith(manifestSchema, text, 'manifest');
+  if (expectedBook !== undefined && manifest.book !== expectedBook) {
+    throw new ValidationError(`manifest names book ${manifest.book}, expected ${expectedBook}`);
   }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`invalid manifest at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-  }
-  if (expectedBook !== undefined && parsed.data.book !== expectedBook) {
-    throw new ValidationError(`manifest names book ${parsed.data.book}, expected ${expectedBook}`);
-  }
-  return parsed.data;
+  return manifest;
 }
 
 /** The ETag S3 gives a single-part, non-KMS PUT of this text: lets a walk spot unchanged manifests without a GET. */

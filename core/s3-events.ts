@@ -1,5 +1,6 @@
 import { ValidationError } from './errors';
 import { decodeEventKey, tryParseChunkKey } from './keys';
+import { parseJson } from './validate';
 
 /** What one SQS message from the uploads queue asks the listing to do. */
 export type UploadNotice =
@@ -25,12 +26,7 @@ interface S3Record {
  * never trigger it). Anything else is malformed and throws, so the message ends in the DLQ.
  */
 export function parseUploadNotice(body: string): UploadNotice {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    throw new ValidationError('message body is not JSON');
-  }
+  const raw = parseJson(body, 'message body');
   if (typeof raw !== 'object' || raw === null) throw new ValidationError('message body is not an object');
   const obj = raw as { Event?: unknown; Records?: unknown };
   if (obj.Event === 's3:TestEvent') return { kind: 'test' };

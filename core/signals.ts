@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors';
 import { isValidBook, tryParseChunkKey } from './keys';
+import { parseJsonWith } from './validate';
 
 /**
  * Signals are the control plane's messages to instances, one SQS queue per instance:
@@ -30,18 +31,7 @@ export function encodeSignal(signal: Signal): string {
 }
 
 export function decodeSignal(body: string): Signal {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    throw new ValidationError('signal is not JSON');
-  }
-  const parsed = signalSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`invalid signal at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-  }
-  return parsed.data;
+  return parseJsonWith(signalSchema, body, 'signal');
 }
 
 // SQS queue names: at most 80 characters of letters, digits, hyphens and underscores.

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../core/config';
 import { defaultS3 } from '../../cloud/clients';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { commandEnv, intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 import { createProgress, noProgress } from '../progress';
 import { DEFAULT_PART_SIZE, formatImportSummary, importLibrary } from '../ops/import-library';
 
@@ -28,10 +28,9 @@ export const command: Command = {
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError('give exactly one library folder');
-    const concurrency = Number(values.concurrency ?? 4);
-    const partMb = Number(values['part-size'] ?? DEFAULT_PART_SIZE / 1024 / 1024);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
-    if (!(partMb >= 5)) throw new UsageError('--part-size must be at least 5 (MB), the S3 minimum');
+    const concurrency = intFlag(values.concurrency, 'concurrency', 4, 1, 64);
+    // 5 MB is S3's smallest part.
+    const partMb = intFlag(values['part-size'], 'part-size', DEFAULT_PART_SIZE / 1024 / 1024, 5, 5120);
     const { bucket } = loadConfig(commandEnv(values.config), ['bucket']);
 
     const abort = new AbortController();

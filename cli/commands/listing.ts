@@ -2,7 +2,7 @@ import { loadConfig } from '../../core/config';
 import { defaultS3 } from '../../cloud/clients';
 import { ListingSync } from '../../instance/listing-sync';
 import { createLogger } from '../../instance/logger';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { commandEnv, intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 import { createProgress, noProgress } from '../progress';
 import { formatRebuildSummary, rebuildListing } from '../ops/listing-rebuild';
 
@@ -36,8 +36,7 @@ export const command: Command = {
 
     if (action === 'rebuild') {
       const { bucket } = loadConfig(env, ['bucket']);
-      const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+      const concurrency = intFlag(values.concurrency, 'concurrency', 16, 1, 256);
       const progress = values.quiet ? noProgress : createProgress('rebuild');
       const summary = await rebuildListing({ s3: defaultS3(), bucket, concurrency, dryRun: values['dry-run'], progress });
       console.log(formatRebuildSummary(summary, values['dry-run']));

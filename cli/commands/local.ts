@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createLogger } from '../../instance/logger';
-import { parseCommandArgs, UsageError, type Command } from '../command';
+import { intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 import { startLocalStack } from '../local/stack';
 
 const help = `usage: shelfstack local [--dir DIR] [--webs N] [--verbose]
@@ -27,8 +27,7 @@ export const command: Command = {
       return 0;
     }
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-    const webCount = Number(values.webs ?? 2);
-    if (!Number.isInteger(webCount) || webCount < 1 || webCount > 16) throw new UsageError('--webs must be from 1 to 16');
+    const webCount = intFlag(values.webs, 'webs', 2, 1, 16);
 
     // The S3 emulator's continuation tokens use DES, which Node 20's OpenSSL only offers with the legacy provider.
     if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').includes(LEGACY)) return reexecWithLegacyProvider();
