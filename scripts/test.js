@@ -2,6 +2,9 @@
 'use strict';
 // `npm test`: brings up what the tests need, type-checks, then runs jest. Extra arguments go to jest.
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { ensureRequirements } = require('./requirements');
 
 ensureRequirements('test');
@@ -24,4 +27,18 @@ function run(cmd, args) {
 
 const jestArgs = process.argv.slice(2);
 if (jestArgs.length === 0) run('npx', ['tsc', '--noEmit']);
-run('npx', ['jest', ...jestArgs]);
+
+// jest's own summary, then one plain closing line that any CI reads the same way.
+const results = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shelfstack-jest-')), 'results.json');
+const res = spawnSync('npx', ['jest', '--json', `--outputFile=${results}`, ...jestArgs], { stdio: 'inherit', env });
+let summary;
+try {
+  summary = JSON.parse(fs.readFileSync(results, 'utf8'));
+} catch {
+  summary = undefined;
+}
+if (summary) {
+  const failed = summary.numFailedTests + (summary.numRuntimeErrorTestSuites ?? 0);
+  console.log(`\n${summary.numPassedTests} passed, ${failed} failed`);
+}
+process.exit(res.status ?? 1);
