@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ValidationError } from './errors';
+import type { ScaleAction } from './scale-plan';
 
 /**
  * Newsletter rules (SHELFSTACK_SCALE_RULES, a JSON list): a name, when to scale out and by how
@@ -31,4 +33,31 @@ export function parseScaleRules(raw: string): ScaleRule[] {
   const dup = names.find((n, k) => names.indexOf(n) !== k);
   if (dup) throw new Error(`rule ${JSON.stringify(dup)} is defined twice`);
   return parsed.data;
+}
+
+/**
+ * The input of a scale schedule: `{"action": "scale-out" | "drain" | "terminate", "rule"?: NAME,
+ * "scheduledTime"?: ISO 8601}`. The scale-out date comes from the schedule's own time, so a
+ * retried invocation on a later day still counts as the day it was meant for.
+ */
+const inputSchema = z.object({
+  action: z.enum(['scale-out', 'drain', 'terminate']),
+  rule: z.string().optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+});
+
+export function parseScaleInput(input: unknown, rules: readonly ScaleRule[], now: Date): ScaleAction {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`invalid scale input at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const { action, rule: name, scheduledTime } = parsed.data;
+  if (action === 'terminate') return { action };
+  const rule = name === undefined ? undefined : rules.find((r) => r.name === name);
+  if (name !== undefined && !rule) throw new ValidationError(`unknown scale rule ${JSON.stringify(name)}`);
+  if (action === 'drain') return { action, rule: name };
+  if (!rule) throw new ValidationError('scale-out needs a rule');
+  const date = (scheduledTime ? new Date(scheduledTime) : now).toISOString().slice(0, 10);
+  return { action, rule: rule.name, count: rule.count, date };
 }
