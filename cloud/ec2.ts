@@ -1,6 +1,7 @@
 import {
   AssociateAddressCommand,
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeAddressesCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
@@ -140,6 +141,10 @@ export async function associateAddress(ec2: EC2Client, allocationId: string, ins
 
 export async function tagResources(ec2: EC2Client, ids: readonly string[], tags: Record<string, string>): Promise<void> {
   if (ids.length) await ec2.send(new CreateTagsCommand({ Resources: [...ids], Tags: toTags(tags) }));
+}
+
+export async function untagResources(ec2: EC2Client, ids: readonly string[], keys: readonly string[]): Promise<void> {
+  if (ids.length) await ec2.send(new DeleteTagsCommand({ Resources: [...ids], Tags: keys.map((Key) => ({ Key })) }));
 }
 
 export async function terminateInstances(ec2: EC2Client, ids: readonly string[]): Promise<void> {

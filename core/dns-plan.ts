@@ -16,6 +16,8 @@ export interface DnsPlan {
   noHealthyWeb: boolean;
   /** Draining instances now out of DNS that must get `shelfstack:drained-at` = `at`. */
   markDrained: { instanceId: string; at: string }[];
+  /** Instances whose `shelfstack:drained-at` no longer holds (no longer draining, or served again). */
+  clearDrained: string[];
 }
 
 export interface DnsSettings {
@@ -45,7 +47,9 @@ function sameRecord(a: ARecord | undefined, b: ARecord): boolean {
  * web instances, sorted, with the configured TTL. It is never emptied: with no healthy web server
  * the record stays as it is and the plan says so (the caller logs an error and raises the alarm).
  * A draining instance whose address the record no longer holds (after the UPSERT) is stamped with
- * the time it left DNS, from which scale counts TTL + grace before terminating it.
+ * the time it left DNS, from which scale counts TTL + grace before terminating it. The stamp is
+ * removed when the instance stops draining or is served again, so a server drained, put back and
+ * drained again is counted from the last time it left, not the first.
  */
 export function planDns(instances: readonly Instance[], current: ARecord | undefined, s: DnsSettings, now: Date): DnsPlan {
   const ours = inCluster(instances, s.cluster);
@@ -58,9 +62,12 @@ export function planDns(instances: readonly Instance[], current: ARecord | undef
     .filter((i) => hasRole(i, 'web') && isDraining(i) && !isGone(i) && !drainedAt(i))
     .filter((i) => !i.publicIp || !served.has(i.publicIp))
     .map((i) => ({ instanceId: i.id, at: now.toISOString() }));
-  return { upsert, current, desired, noHealthyWeb, markDrained };
+  const clearDrained = ours
+    .filter((i) => drainedAt(i) && !isGone(i) && (!isDraining(i) || (i.publicIp !== undefined && served.has(i.publicIp))))
+    .map((i) => i.id);
+  return { upsert, current, desired, noHealthyWeb, markDrained, clearDrained };
 }
 
 export function isDnsPlanEmpty(p: DnsPlan): boolean {
-  return !p.upsert && p.markDrained.length === 0;
+  return !p.upsert && p.markDrained.length === 0 && p.clearDrained.length === 0;
 }

@@ -80,6 +80,7 @@ export function isDraining(i: Instance): boolean {
 
 export function drainedAt(i: Instance): Date | undefined {
   const raw = i.tags[TAG.drainedAt];
+  // An unparsable stamp counts as none: dns stamps the instance again, and scale waits.
   if (!raw) return undefined;
   const d = new Date(raw);
   return Number.isNaN(d.getTime()) ? undefined : d;

@@ -9,7 +9,7 @@ import { TAG, type Address, type Instance } from '../../core/fleet';
 import { renderHosts, type RenderedHosts } from '../../core/hosts';
 import { HOSTS_KEY } from '../../core/keys';
 import { DRAIN_TAGS, type ScalePlan } from '../../core/scale-plan';
-import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, tagResources, terminateInstances } from '../../cloud/ec2';
+import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
 import { probeInstances } from '../../cloud/health-probe';
 import { changeRecords, defaultRetry, getARecord, upsertChange, type RetryOptions } from '../../cloud/route53';
 import { getText, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
@@ -98,6 +98,10 @@ export async function applyDnsPlan(d: Pick<FleetDeps, 'ec2' | 'route53' | 'zoneI
   for (const [at, ids] of byTime) {
     await tagResources(d.ec2, ids, { [TAG.drainedAt]: at });
     d.logger.info('instances_out_of_dns', { instanceIds: ids, at });
+  }
+  if (plan.clearDrained.length) {
+    await untagResources(d.ec2, plan.clearDrained, [TAG.drainedAt]);
+    d.logger.info('drained_stamp_cleared', { instanceIds: plan.clearDrained });
   }
 }
 

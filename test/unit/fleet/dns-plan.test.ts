@@ -48,3 +48,14 @@ describe('planDns', () => {
     expect(plan.upsert?.values).toEqual(['203.0.113.9']);
   });
 });
+
+describe('planDns, drained stamps', () => {
+  it('removes the stamp of a server that stopped draining, so a second drain is timed from its second exit', () => {
+    const stamped = { [TAG.drainedAt]: '2026-11-24T10:00:00.000Z' };
+    const current = { name: S.record, ttl: 300, values: ['203.0.113.9'] };
+    const undrained = planDns([web('i-1', '203.0.113.9'), web('i-2', '203.0.113.10', stamped)], current, S, NOW);
+    expect(undrained.clearDrained).toEqual(['i-2']);
+    const stillDraining = planDns([web('i-1', '203.0.113.9'), web('i-2', '203.0.113.10', { ...stamped, [TAG.lifecycle]: 'draining' })], current, S, NOW);
+    expect(stillDraining.clearDrained).toEqual([]);
+  });
+});
