@@ -86,9 +86,9 @@ function table(rows: string[][]): string[] {
 /** The fleet at a glance: instances, DNS current vs desired, EIP holders, hosts file and listing age. */
 export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): string {
   const out: string[] = [`shelfstack status: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
-  const sorted = [...o.instances].sort(
-    (a, b) => (slotOf(a) ?? '~').localeCompare(slotOf(b) ?? '~') || rolesOf(a).join().localeCompare(rolesOf(b).join()) || a.id.localeCompare(b.id),
-  );
+  // Slots first (www1, www2, …), then the other instances by role.
+  const key = (i: Instance) => `${slotOf(i) ? `0${slotOf(i)}` : '1'}\u0000${rolesOf(i).join()}\u0000${i.id}`;
+  const sorted = [...o.instances].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   out.push(`instances (${o.instances.length})`);
   if (sorted.length) {
     const rows = [['SLOT', 'ROLES', 'INSTANCE', 'STATE', 'HEALTH', 'PRIVATE', 'PUBLIC', 'FLAGS']];
