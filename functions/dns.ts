@@ -2,10 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import { planDns } from '../core/dns-plan';
-import { parseFleetTrigger, type FleetDetailType } from '../core/fleet-events';
+import type { FleetDetailType } from '../core/fleet-events';
 import { emfLine, HEALTHY_WEB_METRIC, METRICS_NAMESPACE } from '../core/metrics';
 import { defaultEc2, defaultRoute53 } from '../cloud/clients';
-import { applyDnsPlan, observeHealth, observeRecord, type FleetDeps } from './commons/fleet';
+import { applyDnsPlan, observeHealth, observeRecord, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type DnsDeps = Pick<
   FleetDeps,
@@ -19,7 +19,7 @@ export type DnsDeps = Pick<
  */
 export function dnsHandler(deps: DnsDeps): EventBridgeHandler<FleetDetailType, unknown, void> {
   return async (event) => {
-    const trigger = parseFleetTrigger(event);
+    const trigger = triggerOf(event, deps.logger);
     const now = deps.now();
     const [instances, current] = await Promise.all([observeHealth(deps), observeRecord(deps)]);
     const plan = planDns(instances, current, { ...deps, healthGraceSeconds: deps.healthGrace }, now);

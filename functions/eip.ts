@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import { planEip } from '../core/eip-plan';
-import { parseFleetTrigger, type FleetDetailType } from '../core/fleet-events';
+import type { FleetDetailType } from '../core/fleet-events';
 import { defaultEc2 } from '../cloud/clients';
-import { applyEipPlan, observeAddresses, observeHealth, type FleetDeps } from './commons/fleet';
+import { applyEipPlan, observeAddresses, observeHealth, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type EipDeps = Pick<FleetDeps, 'ec2' | 'cluster' | 'healthGrace' | 'healthPath' | 'healthPort' | 'launchTemplate' | 'logger' | 'now'>;
 
@@ -15,7 +15,7 @@ export type EipDeps = Pick<FleetDeps, 'ec2' | 'cluster' | 'healthGrace' | 'healt
  */
 export function eipHandler(deps: EipDeps): EventBridgeHandler<FleetDetailType, unknown, void> {
   return async (event) => {
-    const trigger = parseFleetTrigger(event);
+    const trigger = triggerOf(event, deps.logger);
     const now = deps.now();
     const [instances, addresses] = await Promise.all([observeHealth(deps), observeAddresses(deps)]);
     const plan = planEip(instances, addresses, { cluster: deps.cluster, healthGraceSeconds: deps.healthGrace }, now);

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
-import { parseFleetTrigger, type FleetDetailType } from '../core/fleet-events';
+import type { FleetDetailType } from '../core/fleet-events';
 import { defaultEc2, defaultS3, defaultSqs } from '../cloud/clients';
-import { reconcileHosts, type FleetDeps } from './commons/fleet';
+import { reconcileHosts, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type HostsDeps = Pick<FleetDeps, 'ec2' | 's3' | 'sqs' | 'bucket' | 'cluster' | 'logger'>;
 
@@ -13,7 +13,7 @@ export type HostsDeps = Pick<FleetDeps, 'ec2' | 's3' | 'sqs' | 'bucket' | 'clust
  */
 export function hostsHandler(deps: HostsDeps): EventBridgeHandler<FleetDetailType, unknown, void> {
   return async (event) => {
-    const trigger = parseFleetTrigger(event);
+    const trigger = triggerOf(event, deps.logger);
     deps.logger.info('hosts_reconcile_started', { trigger });
     const outcome = await reconcileHosts(deps);
     outcome.warnings.forEach((w) => deps.logger.warn(w.event, { name: w.name, detail: w.detail }));

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Handler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
-import { planScale } from '../core/scale-plan';
+import { planScale, type ScaleAction } from '../core/scale-plan';
 import { parseScaleInput, type ScaleRule } from '../core/scale-rules';
 import { observeInstances } from '../cloud/ec2';
 import { defaultEc2, defaultRoute53 } from '../cloud/clients';
@@ -26,7 +26,13 @@ export interface ScaleInput {
 export function scaleHandler(deps: ScaleDeps): Handler<ScaleInput, void> {
   return async (input) => {
     const now = deps.now();
-    const action = parseScaleInput(input, deps.scaleRules, now);
+    let action: ScaleAction;
+    try {
+      action = parseScaleInput(input, deps.scaleRules, now);
+    } catch (e: unknown) {
+      deps.logger.error('malformed_scale_input', { reason: (e as Error).message });
+      throw e;
+    }
     const [instances, record] = await Promise.all([
       observeInstances(deps.ec2, deps.cluster),
       action.action === 'terminate' ? observeRecord(deps) : Promise.resolve(undefined),
