@@ -80,14 +80,13 @@ export interface HostsOutcome extends RenderedHosts {
  */
 export async function reconcileHosts(
   d: Pick<FleetDeps, 'ec2' | 's3' | 'sqs' | 'bucket' | 'cluster' | 'logger'>,
-  opts: { dryRun?: boolean } = {},
 ): Promise<HostsOutcome> {
   for (let attempt = 1; ; attempt++) {
     const instances = await observeInstances(d.ec2, d.cluster);
     const current = await getText(d.s3, d.bucket, HOSTS_KEY);
     const rendered = renderHosts(d.cluster, instances, current?.text);
     const outcome = { ...rendered, changed: rendered.text !== current?.text, previous: current?.text };
-    if (!outcome.changed || opts.dryRun) return outcome;
+    if (!outcome.changed) return outcome;
     try {
       await putTextConditional(d.s3, d.bucket, HOSTS_KEY, rendered.text, current ? current.etag : null, 'text/plain; charset=utf-8');
     } catch (e: unknown) {
