@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { isDnsPlanEmpty, planDns, type ARecord } from '../../../core/dns-plan';
 import { isEipPlanEmpty, planEip } from '../../../core/eip-plan';
 import { clusterOf, healthOf, inServiceWeb, slotOf, TAG, type Instance } from '../../../core/fleet';
-import { planScale } from '../../../core/scale-plan';
+import { isScalePlanEmpty, planScale } from '../../../core/scale-plan';
 import { addressesArb, CLUSTER, fleetArb, NOW } from '../../support/fleet';
 import { World } from '../../support/fleet-world';
 
@@ -107,7 +107,7 @@ const historyArb = fc
   });
 
 describe('fleet reconcilers, over random event histories', () => {
-  it('keep DNS filled, spare healthy slot holders, and terminate surge servers only after TTL + grace out of DNS', () => {
+  it('converge after every run, keep DNS filled, spare healthy slot holders, and terminate surge servers only after TTL + grace out of DNS', () => {
     fc.assert(
       fc.property(worldArb, historyArb, ([fleet, addresses, record], history) => {
         const w = new World(fleet, addresses, record, NOW);
@@ -134,6 +134,7 @@ describe('fleet reconcilers, over random event histories', () => {
               if (holder) expect(slotOf(holder) === slotOf(w.addresses.find((x) => x.allocationId === a.allocationId)!) && healthOf(holder, w.now, GRACE) === 'healthy').toBe(false);
             }
             w.applyEip(plan);
+            expect(isEipPlanEmpty(planEip(w.instances, w.addresses, EIP, w.now))).toBe(true);
           } else if (step.kind === 'drain' || step.kind === 'terminate' || step.kind === 'scale-out') {
             const action =
               step.kind === 'scale-out'
@@ -152,6 +153,7 @@ describe('fleet reconcilers, over random event histories', () => {
               }
             }
             w.applyScale(plan);
+            expect(isScalePlanEmpty(planScale(w.instances, w.record?.values ?? [], action, SCALE, w.now))).toBe(true);
           }
         }
       }),
