@@ -25,7 +25,7 @@ export async function runApply(argv: string[], io: (env: ReturnType<typeof comma
   const cfg = loadFleetConfig(ctx.env);
   const now = ctx.now();
   const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
-  ctx.out(formatPlan(plan, cfg, now));
+  ctx.out(formatPlan(plan, cfg, now, { applying: true }));
   if (isFleetPlanEmpty(plan)) return 0;
   if (!values.yes) {
     if (!ctx.stdinIsTty) throw new UsageError('stdin is not a terminal: pass --yes to apply without asking');

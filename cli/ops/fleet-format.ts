@@ -34,8 +34,8 @@ function valuesDiff(current: string[], desired: string[]): string[] {
 }
 
 /** The plan as a diff an operator reads before `apply`. */
-export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date): string {
-  const out: string[] = [`shelfstack plan: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
+export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date, opts: { applying?: boolean } = {}): string {
+  const out: string[] = [`shelfstack ${opts.applying ? 'apply' : 'plan'}: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
 
   out.push(`hosts  s3://${cfg.bucket}/cluster/hosts: ${plan.hosts.changed ? (plan.hosts.previous === undefined ? 'create' : 'update') : 'no change'}`);
   if (plan.hosts.changed) out.push(...hostsDiff(plan.hosts.previous, plan.hosts.text));
@@ -65,7 +65,8 @@ export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date): string
   s.waiting.forEach((w) => out.push(`  wait ${w.instanceId}: may terminate after ${w.notBefore}`));
 
   const n = countChanges(plan);
-  out.push('', n ? `${n} change${n === 1 ? '' : 's'}. Run \`shelfstack apply\` to make them.` : 'No changes: the fleet matches its desired state.');
+  const next = opts.applying ? '' : ' Run `shelfstack apply` to make them.';
+  out.push('', n ? `${n} change${n === 1 ? '' : 's'}.${next}` : 'No changes: the fleet matches its desired state.');
   return out.join('\n');
 }
 

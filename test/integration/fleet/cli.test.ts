@@ -86,6 +86,7 @@ describe('shelfstack plan, status, apply and scale against mocked AWS', () => {
     expect(ec2mock).toHaveReceivedCommandWith(TerminateInstancesCommand, { InstanceIds: ['i-0a1b2c3d4e5f60003'] });
     expect(ec2mock).not.toHaveReceivedCommand(AssociateAddressCommand);
     expect((await getText(emu.s3, emu.bucket, HOSTS_KEY))?.text).toContain('10.0.1.10 dbserver\n10.0.1.11 replserver\n');
+    expect(lines[0]).toMatch(/^shelfstack apply: cluster main[\s\S]*\n\d+ changes\.$/);
     expect(lines.at(-1)).toBe('Applied.');
   });
 
