@@ -10,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   import: { summary: 'upload a local library (<dir>/<book>/<file>.mp3) to S3', load: () => require('./commands/import') },
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
+  plan: { summary: 'show what the fleet reconcilers would change (dry run)', load: () => require('./commands/plan') },
+  status: { summary: 'instances, DNS, elastic IPs, hosts file and listing at a glance', load: () => require('./commands/status') },
+  apply: { summary: 'apply what `plan` shows', load: () => require('./commands/apply') },
+  scale: { summary: 'add, drain or remove surge web servers by hand', load: () => require('./commands/scale') },
 };
 
 function usage(): string {

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { parseScaleRules } from './scale-rules';
 
 /**
  * The configuration contract (ARCHITECTURE.md): every variable, how it parses, and its default.
@@ -76,6 +77,11 @@ const SPEC = {
   instanceId: { env: 'SHELFSTACK_INSTANCE_ID', parse: matching(/^[A-Za-z0-9_-]{1,40}$/, 'an instance id') },
   role: { env: 'SHELFSTACK_ROLE', parse: roles },
   healthPath: { env: 'SHELFSTACK_HEALTH_PATH', parse: matching(/^\/\S*$/, 'a URL path starting with /') },
+  // The fleet control plane (README, "Fleet").
+  healthPort: { env: 'SHELFSTACK_HEALTH_PORT', parse: positiveInt, fallback: '80' },
+  healthGrace: { env: 'SHELFSTACK_HEALTH_GRACE', parse: parseSeconds, fallback: '300' },
+  drainGrace: { env: 'SHELFSTACK_DRAIN_GRACE', parse: parseSeconds, fallback: '120' },
+  scaleRules: { env: 'SHELFSTACK_SCALE_RULES', parse: parseScaleRules, fallback: '[]' },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

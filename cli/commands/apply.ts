@@ -1,0 +1,42 @@
+import { isFleetPlanEmpty, planFleet } from '../../core/fleet-plan';
+import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { defaultFleetIo, printingLog, type FleetIo } from '../fleet-io';
+import { applyFleetPlan, loadFleetConfig, observeFleet } from '../ops/fleet';
+import { formatPlan } from '../ops/fleet-format';
+
+const help = `usage: shelfstack apply [--yes]
+
+Shows the plan (as \`shelfstack plan\` does), asks, then applies exactly it: the hosts file only
+if it is still the one planned against, the DNS UPSERT, replacements and address moves, and
+terminations of drained surge servers.
+
+--yes  apply without asking (required when stdin is not a terminal)
+
+Needs what \`shelfstack plan\` needs, and SHELFSTACK_LAUNCH_TEMPLATE to launch replacements.`;
+
+export async function runApply(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const ctx = io(commandEnv(values.config));
+  const cfg = loadFleetConfig(ctx.env);
+  const now = ctx.now();
+  const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
+  ctx.out(formatPlan(plan, cfg, now, { applying: true }));
+  if (isFleetPlanEmpty(plan)) return 0;
+  if (!values.yes) {
+    if (!ctx.stdinIsTty) throw new UsageError('stdin is not a terminal: pass --yes to apply without asking');
+    if (!(await ctx.confirm('\nApply these changes? [y/N] '))) {
+      ctx.out('Nothing applied.');
+      return 1;
+    }
+  }
+  await applyFleetPlan(ctx.clients, cfg, plan, printingLog(ctx.out), now);
+  ctx.out('Applied.');
+  return 0;
+}
+
+export const command: Command = { help, run: (argv) => runApply(argv) };

@@ -1,0 +1,32 @@
+import { planFleet } from '../../core/fleet-plan';
+import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { defaultFleetIo, type FleetIo } from '../fleet-io';
+import { loadFleetConfig, observeFleet } from '../ops/fleet';
+import { formatPlan } from '../ops/fleet-format';
+
+const help = `usage: shelfstack plan [--json]
+
+Runs every fleet reconciler (hosts, dns, eip, and scale's terminate step) as a dry run against
+the live cluster and prints what each would change. Nothing is changed; \`shelfstack apply\` does it.
+
+--json  the plan as JSON, for scripts
+
+Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
+SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+
+export async function runPlan(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const ctx = io(commandEnv(values.config));
+  const cfg = loadFleetConfig(ctx.env);
+  const now = ctx.now();
+  const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
+  ctx.out(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, cfg, now));
+  return 0;
+}
+
+export const command: Command = { help, run: (argv) => runPlan(argv) };

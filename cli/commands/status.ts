@@ -1,0 +1,31 @@
+import { planFleet } from '../../core/fleet-plan';
+import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { defaultFleetIo, type FleetIo } from '../fleet-io';
+import { listingFreshness, loadFleetConfig, observeFleet } from '../ops/fleet';
+import { formatStatus } from '../ops/fleet-format';
+
+const help = `usage: shelfstack status
+
+Shows the cluster's instances by slot and role with their health, the round-robin record's
+current values beside the desired ones, the holder of each elastic IP, the hosts file's age and
+the listing's freshness. Changes nothing.
+
+Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
+SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+
+export async function runStatus(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {});
+  if (values.help) {
+    console.log(help);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const ctx = io(commandEnv(values.config));
+  const cfg = loadFleetConfig(ctx.env);
+  const now = ctx.now();
+  const [observation, listing] = await Promise.all([observeFleet(ctx.clients, cfg), listingFreshness(ctx.clients, cfg)]);
+  ctx.out(formatStatus(observation, planFleet(observation, cfg, now), listing, cfg, now));
+  return 0;
+}
+
+export const command: Command = { help, run: (argv) => runStatus(argv) };

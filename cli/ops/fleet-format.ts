@@ -1,0 +1,119 @@
+import { countChanges, type FleetObservation, type FleetPlan } from '../../core/fleet-plan';
+import { drainedAt, healthOf, isDraining, rolesOf, slotOf, TAG, type Instance } from '../../core/fleet';
+import { parseHosts } from '../../core/hosts';
+import type { FleetConfig } from './fleet';
+
+/** "3m ago", "2h ago": ages an operator reads at a glance. */
+export function age(then: Date | undefined, now: Date): string {
+  if (!then) return 'never';
+  const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+function hostsDiff(previous: string | undefined, next: string): string[] {
+  const before = parseHosts(previous ?? '');
+  const after = parseHosts(next);
+  const names = [...new Set([...before.keys(), ...after.keys()])];
+  const lines: string[] = [];
+  for (const n of names) {
+    const b = before.get(n);
+    const a = after.get(n);
+    if (b === a) continue;
+    if (b) lines.push(`  - ${b} ${n}`);
+    if (a) lines.push(`  + ${a} ${n}`);
+  }
+  return lines;
+}
+
+function valuesDiff(current: string[], desired: string[]): string[] {
+  const all = [...new Set([...current, ...desired])];
+  return all.map((v) => (current.includes(v) && desired.includes(v) ? `    ${v}` : desired.includes(v) ? `  + ${v}` : `  - ${v}`));
+}
+
+/** The plan as a diff an operator reads before `apply`. */
+export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date, opts: { applying?: boolean } = {}): string {
+  const out: string[] = [`shelfstack ${opts.applying ? 'apply' : 'plan'}: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
+
+  out.push(`hosts  s3://${cfg.bucket}/cluster/hosts: ${plan.hosts.changed ? (plan.hosts.previous === undefined ? 'create' : 'update') : 'no change'}`);
+  if (plan.hosts.changed) out.push(...hostsDiff(plan.hosts.previous, plan.hosts.text));
+  plan.hosts.warnings.forEach((w) => out.push(`  ! ${w.event}: ${w.name}: ${w.detail}`));
+
+  const d = plan.dns;
+  out.push('', `dns    ${cfg.record} A, TTL ${cfg.ttl}: ${d.upsert ? 'UPSERT' : 'no change'}`);
+  if (d.upsert) {
+    if (d.current && d.current.ttl !== d.upsert.ttl) out.push(`  ~ TTL ${d.current.ttl} -> ${d.upsert.ttl}`);
+    out.push(...valuesDiff(d.current?.values ?? [], d.upsert.values));
+  }
+  if (d.noHealthyWeb) out.push(`  ! no healthy web server: the record is left as it is (${d.current?.values.join(', ') || 'absent'})`);
+  d.markDrained.forEach((m) => out.push(`  tag ${m.instanceId} ${TAG.drainedAt}=${m.at} (out of DNS)`));
+  d.clearDrained.forEach((id) => out.push(`  untag ${id} ${TAG.drainedAt} (no longer draining)`));
+
+  const e = plan.eip;
+  out.push('', `eip    ${e.launches.length || e.associations.length ? '' : 'no change'}`.trimEnd());
+  e.launches.forEach((l) => out.push(`  launch slot ${l.tags[TAG.slot]} from ${cfg.launchTemplate ?? '(SHELFSTACK_LAUNCH_TEMPLATE unset)'}, ClientToken ${l.clientToken}: ${l.reason}`));
+  e.associations.forEach((a) =>
+    out.push(`  associate ${a.publicIp} (${a.allocationId}): ${a.from ?? 'unattached'} -> ${a.instanceId}${a.allowReassociation ? ' (reassociate)' : ''}`),
+  );
+  e.waiting.forEach((w) => out.push(`  wait slot ${w.slot}: ${w.reason}`));
+
+  const s = plan.scale;
+  out.push('', `scale  ${s.terminate.length ? '' : 'no change'}`.trimEnd());
+  s.terminate.forEach((id) => out.push(`  terminate ${id} (surge, out of DNS for more than TTL + ${cfg.drainGrace}s)`));
+  s.waiting.forEach((w) => out.push(`  wait ${w.instanceId}: may terminate after ${w.notBefore}`));
+
+  const n = countChanges(plan);
+  const next = opts.applying ? '' : ' Run `shelfstack apply` to make them.';
+  out.push('', n ? `${n} change${n === 1 ? '' : 's'}.${next}` : 'No changes: the fleet matches its desired state.');
+  return out.join('\n');
+}
+
+function flags(i: Instance): string {
+  const f: string[] = [];
+  if (i.tags[TAG.surge]) f.push(`surge=${i.tags[TAG.surge]}`);
+  if (isDraining(i)) f.push('draining');
+  const at = drainedAt(i);
+  if (at) f.push(`out-of-dns-since=${at.toISOString()}`);
+  return f.join(' ');
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}`.trimEnd());
+}
+
+/** The fleet at a glance: instances, DNS current vs desired, EIP holders, hosts file and listing age. */
+export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): string {
+  const out: string[] = [`shelfstack status: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
+  // Slots first (www1, www2, …), then the other instances by role.
+  const key = (i: Instance) => `${slotOf(i) ? `0${slotOf(i)}` : '1'}\u0000${rolesOf(i).join()}\u0000${i.id}`;
+  const sorted = [...o.instances].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  out.push(`instances (${o.instances.length})`);
+  if (sorted.length) {
+    const rows = [['SLOT', 'ROLES', 'INSTANCE', 'STATE', 'HEALTH', 'PRIVATE', 'PUBLIC', 'FLAGS']];
+    for (const i of sorted) {
+      rows.push([slotOf(i) ?? '-', rolesOf(i).join(',') || '-', i.id, i.state, healthOf(i, now, cfg.healthGrace), i.privateIp ?? '-', i.publicIp ?? '-', flags(i)]);
+    }
+    out.push(...table(rows));
+  }
+
+  out.push('', `dns ${cfg.record} A`);
+  out.push(`  current  ${o.record ? `${o.record.values.join(', ') || '(empty)'} (TTL ${o.record.ttl})` : '(no record)'}`);
+  out.push(`  desired  ${plan.dns.desired.join(', ') || '(no healthy web server: record kept)'} (TTL ${cfg.ttl})${plan.dns.upsert ? '  <- differs' : ''}`);
+
+  out.push('', `elastic IPs (${o.addresses.length})`);
+  if (o.addresses.length) {
+    const rows = [['SLOT', 'ADDRESS', 'ALLOCATION', 'HOLDER', 'HOLDER HEALTH']];
+    for (const a of o.addresses) {
+      const holder = o.instances.find((i) => i.id === a.instanceId);
+      rows.push([slotOf(a) ?? '-', a.publicIp, a.allocationId, a.instanceId ?? '(unattached)', holder ? healthOf(holder, now, cfg.healthGrace) : a.instanceId ? 'not in cluster' : '-']);
+    }
+    out.push(...table(rows));
+  }
+
+  out.push('', `hosts file  ${o.hosts ? `written ${age(o.hosts.lastModified, now)}${plan.hosts.changed ? ', out of date' : ', up to date'}` : 'missing'}`);
+  out.push(`listing     ${listing.manifests} manifests, newest written ${age(listing.newest, now)}`);
+  return out.join('\n');
+}

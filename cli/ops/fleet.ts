@@ -1,0 +1,74 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { loadConfig, type Env } from '../../core/config';
+import type { FleetObservation, FleetPlan } from '../../core/fleet-plan';
+import { HOSTS_KEY, MANIFEST_PREFIX } from '../../core/keys';
+import { defaultEc2, defaultRoute53, defaultS3, defaultSqs } from '../../cloud/clients';
+import { getText, listAll, putTextConditional } from '../../cloud/s3';
+import { publishSignal } from '../../cloud/signals';
+import { applyDnsPlan, applyEipPlan, applyScalePlan, observeAddresses, observeHealth, observeRecord, type FleetDeps, type FleetLog } from '../../functions/commons/fleet';
+
+export interface FleetClients {
+  ec2: EC2Client;
+  route53: Route53Client;
+  s3: S3Client;
+  sqs: SQSClient;
+}
+
+export function defaultFleetClients(): FleetClients {
+  return { ec2: defaultEc2(), route53: defaultRoute53(), s3: defaultS3(), sqs: defaultSqs() };
+}
+
+export type FleetConfig = ReturnType<typeof loadFleetConfig>;
+
+/** What the fleet verbs need: the functions' settings, read and checked once. */
+export function loadFleetConfig(env: Env) {
+  return loadConfig(
+    env,
+    ['cluster', 'bucket', 'zoneId', 'record', 'ttl', 'healthGrace', 'drainGrace', 'healthPort', 'scaleRules'],
+    ['launchTemplate', 'healthPath'],
+  );
+}
+
+export function fleetDeps(clients: FleetClients, cfg: FleetConfig, logger: FleetLog, now: Date): FleetDeps {
+  return { ...clients, ...cfg, logger, now: () => now };
+}
+
+/** One read of everything the reconcilers look at. */
+export async function observeFleet(clients: FleetClients, cfg: FleetConfig): Promise<FleetObservation> {
+  const d = { ...clients, ...cfg };
+  const [instances, addresses, record, hostsText, hostsListed] = await Promise.all([
+    observeHealth(d),
+    observeAddresses(d),
+    observeRecord(d),
+    getText(clients.s3, cfg.bucket, HOSTS_KEY),
+    listAll(clients.s3, cfg.bucket, HOSTS_KEY),
+  ]);
+  const hostsObject = hostsListed.find((o) => o.key === HOSTS_KEY);
+  return { instances, addresses, record, hosts: hostsText && { ...hostsText, lastModified: hostsObject?.lastModified } };
+}
+
+/** The listing's freshness: how many manifests there are and when the newest was written. */
+export async function listingFreshness(clients: FleetClients, cfg: FleetConfig): Promise<{ manifests: number; newest?: Date }> {
+  const manifests = await listAll(clients.s3, cfg.bucket, MANIFEST_PREFIX);
+  const newest = manifests.reduce<Date | undefined>((m, o) => (!m || o.lastModified > m ? o.lastModified : m), undefined);
+  return { manifests: manifests.length, newest };
+}
+
+/**
+ * Applies exactly what the plan shows. The hosts file is written only if it is still the one
+ * the plan read (its ETag); everything else is idempotent (UPSERT, ClientTokens, tags).
+ */
+export async function applyFleetPlan(clients: FleetClients, cfg: FleetConfig, plan: FleetPlan, logger: FleetLog, now: Date): Promise<void> {
+  const d = fleetDeps(clients, cfg, logger, now);
+  if (plan.hosts.changed) {
+    await putTextConditional(clients.s3, cfg.bucket, HOSTS_KEY, plan.hosts.text, plan.hosts.etag ?? null, 'text/plain; charset=utf-8');
+    const published = await publishSignal(clients.sqs, cfg.cluster, { type: 'hosts-changed', data: {} });
+    logger.info('hosts_published', { queues: published.queues, delivered: published.delivered });
+  }
+  await applyDnsPlan(d, plan.dns);
+  await applyEipPlan(d, plan.eip);
+  await applyScalePlan(d, plan.scale);
+}

@@ -1,0 +1,58 @@
+import { isDnsPlanEmpty, planDns, type ARecord, type DnsPlan } from './dns-plan';
+import { isEipPlanEmpty, planEip, type EipPlan } from './eip-plan';
+import type { Address, Instance } from './fleet';
+import { renderHosts, type RenderedHosts } from './hosts';
+import { isScalePlanEmpty, planScale, type ScalePlan } from './scale-plan';
+
+/** Everything the reconcilers look at, read once (by `shelfstack plan`, `status` and `apply`). */
+export interface FleetObservation {
+  instances: Instance[];
+  addresses: Address[];
+  record?: ARecord;
+  hosts?: { text: string; etag: string; lastModified?: Date };
+}
+
+export interface FleetSettings {
+  cluster: string;
+  record: string;
+  ttl: number;
+  healthGrace: number;
+  drainGrace: number;
+}
+
+/** Every reconciler's plan over one observation, as the functions would make them. */
+export interface FleetPlan {
+  hosts: RenderedHosts & { changed: boolean; previous?: string; etag?: string };
+  dns: DnsPlan;
+  eip: EipPlan;
+  /** The terminate tick of scale: surge servers past TTL + grace out of DNS. */
+  scale: ScalePlan;
+}
+
+export function planFleet(o: FleetObservation, s: FleetSettings, now: Date): FleetPlan {
+  const rendered = renderHosts(s.cluster, o.instances, o.hosts?.text);
+  return {
+    hosts: { ...rendered, changed: rendered.text !== o.hosts?.text, previous: o.hosts?.text, etag: o.hosts?.etag },
+    dns: planDns(o.instances, o.record, { cluster: s.cluster, record: s.record, ttl: s.ttl, healthGraceSeconds: s.healthGrace }, now),
+    eip: planEip(o.instances, o.addresses, { cluster: s.cluster, healthGraceSeconds: s.healthGrace }, now),
+    scale: planScale(o.instances, o.record?.values ?? [], { action: 'terminate' }, { cluster: s.cluster, ttl: s.ttl, drainGraceSeconds: s.drainGrace }, now),
+  };
+}
+
+export function countChanges(p: FleetPlan): number {
+  return (
+    (p.hosts.changed ? 1 : 0) +
+    (p.dns.upsert ? 1 : 0) +
+    p.dns.markDrained.length +
+    p.dns.clearDrained.length +
+    p.eip.launches.length +
+    p.eip.associations.length +
+    p.scale.launches.length +
+    p.scale.drain.length +
+    p.scale.terminate.length
+  );
+}
+
+export function isFleetPlanEmpty(p: FleetPlan): boolean {
+  return !p.hosts.changed && isDnsPlanEmpty(p.dns) && isEipPlanEmpty(p.eip) && isScalePlanEmpty(p.scale);
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ValidationError } from './errors';
+import type { ScaleAction } from './scale-plan';
+
+/**
+ * Newsletter rules (SHELFSTACK_SCALE_RULES, a JSON list): a name, when to scale out and by how
+ * many web servers, when to drain them, and an optional IANA time zone for both schedules.
+ * serverless/functions/scale-schedules.js turns each rule into two schedules.
+ */
+const scheduleExpression = z.string().regex(/^(cron|rate|at)\(.+\)$/, 'must be an EventBridge Scheduler expression such as cron(0 7 ? * TUE *)');
+const ruleSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'must be up to 24 lowercase letters, digits and dashes'),
+  out: scheduleExpression,
+  count: z.number().int().min(1).max(20),
+  drain: scheduleExpression,
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as Europe/London').optional(),
+});
+export type ScaleRule = z.infer<typeof ruleSchema>;
+
+export function parseScaleRules(raw: string): ScaleRule[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new Error('must be a JSON list of {name, out, count, drain, timezone?}');
+  }
+  const parsed = z.array(ruleSchema).safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid rule at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const names = parsed.data.map((r) => r.name);
+  const dup = names.find((n, k) => names.indexOf(n) !== k);
+  if (dup) throw new Error(`rule ${JSON.stringify(dup)} is defined twice`);
+  return parsed.data;
+}
+
+/**
+ * The input of a scale schedule: `{"action": "scale-out" | "drain" | "terminate", "rule"?: NAME,
+ * "scheduledTime"?: ISO 8601}`. The scale-out date comes from the schedule's own time, so a
+ * retried invocation on a later day still counts as the day it was meant for.
+ */
+const inputSchema = z.object({
+  action: z.enum(['scale-out', 'drain', 'terminate']),
+  rule: z.string().optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+});
+
+export function parseScaleInput(input: unknown, rules: readonly ScaleRule[], now: Date): ScaleAction {
+  const parsed = inputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`invalid scale input at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const { action, rule: name, scheduledTime } = parsed.data;
+  if (action === 'terminate') return { action };
+  const rule = name === undefined ? undefined : rules.find((r) => r.name === name);
+  if (name !== undefined && !rule) throw new ValidationError(`unknown scale rule ${JSON.stringify(name)}`);
+  if (action === 'drain') return { action, rule: name };
+  if (!rule) throw new ValidationError('scale-out needs a rule');
+  const date = (scheduledTime ? new Date(scheduledTime) : now).toISOString().slice(0, 10);
+  return { action, rule: rule.name, count: rule.count, date };
+}

@@ -1,0 +1,14 @@
+import { loadConfig } from '../../../core/config';
+
+describe('fleet configuration', () => {
+  it('defaults the grace periods, probe port and rules, and reads durations with units', () => {
+    expect(loadConfig({}, ['healthGrace', 'drainGrace', 'healthPort', 'scaleRules'])).toEqual({ healthGrace: 300, drainGrace: 120, healthPort: 80, scaleRules: [] });
+    expect(loadConfig({ SHELFSTACK_DRAIN_GRACE: '5m' }, ['drainGrace']).drainGrace).toBe(300);
+  });
+
+  it('names the variable at fault', () => {
+    expect(() => loadConfig({ SHELFSTACK_SCALE_RULES: '[{"name":"n"}]' }, ['scaleRules'])).toThrow(/^SHELFSTACK_SCALE_RULES invalid rule at 0\.out/);
+    expect(() => loadConfig({ SHELFSTACK_HEALTH_GRACE: 'soon' }, ['healthGrace'])).toThrow(/^SHELFSTACK_HEALTH_GRACE must be a duration/);
+    expect(() => loadConfig({}, ['zoneId'])).toThrow('SHELFSTACK_ZONE_ID is required but not set');
+  });
+});

@@ -1,0 +1,93 @@
+import '../../support/fleet-env';
+import {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TAG } from '../../../core/fleet';
+import { eipHandler, handler as deployedHandler } from '../../../functions/eip';
+import { captureLog, eipAddress, ec2Instance, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
+import { invoke, type FleetEvent } from '../../support/lambda';
+
+const ec2mock = mockClient(EC2Client);
+const NOW = new Date('2026-11-24T12:00:00.000Z');
+const slot1 = { [TAG.cluster]: 'main', [TAG.role]: 'web', [TAG.slot]: 'www1' };
+const eipTags = { [TAG.cluster]: 'main', [TAG.slot]: 'www1' };
+
+function setup(fleet: Ec2Spec[], holder: string | undefined) {
+  ec2mock.on(DescribeInstancesCommand).resolves(reservations(fleet));
+  ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: fleet.filter((f) => (f.state ?? 'running') === 'running').map((f) => okStatus(f.id)) });
+  ec2mock.on(DescribeAddressesCommand, { Filters: [{ Name: 'tag:shelfstack:cluster', Values: ['main'] }] }).resolves({ Addresses: [eipAddress('eipalloc-0a1b2c3d4e5f60001', '198.51.100.1', eipTags, holder)] });
+  ec2mock.on(RunInstancesCommand).resolves({
+    ReservationId: 'r-0new',
+    OwnerId: '123456789012',
+    Instances: [ec2Instance({ id: 'i-0replacement', state: 'pending', clientToken: 'eip-main-www1-i-0lost', tags: slot1 })],
+  });
+  const logger = captureLog();
+  const handler = eipHandler({ ec2: new EC2Client({}), cluster: 'main', healthGrace: 300, healthPort: 80, launchTemplate: 'lt-0abc123def4567890', logger, now: () => NOW });
+  return { handler, logger };
+}
+
+beforeEach(() => ec2mock.reset());
+
+describe('eip handler', () => {
+  it('launches one tagged replacement from the launch template with a ClientToken from slot and lost instance', async () => {
+    const { handler } = setup([{ id: 'i-0lost', state: 'terminated', tags: slot1 }], undefined);
+    await invoke<FleetEvent, void>(handler, 'ec2-state-change-terminated.json');
+    await invoke<FleetEvent, void>(handler, 'ec2-state-change-terminated.json');
+
+    const calls = ec2mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toEqual(calls[0]);
+    expect(calls[0]).toEqual({
+      LaunchTemplate: { LaunchTemplateId: 'lt-0abc123def4567890', Version: '$Default' },
+      MinCount: 1,
+      MaxCount: 1,
+      ClientToken: 'eip-main-www1-i-0lost',
+      TagSpecifications: [
+        {
+          ResourceType: 'instance',
+          Tags: [
+            { Key: 'shelfstack:cluster', Value: 'main' },
+            { Key: 'shelfstack:role', Value: 'web' },
+            { Key: 'shelfstack:slot', Value: 'www1' },
+          ],
+        },
+        { ResourceType: 'volume', Tags: [{ Key: 'shelfstack:cluster', Value: 'main' }] },
+      ],
+    });
+    expect(ec2mock).not.toHaveReceivedCommand(AssociateAddressCommand);
+  });
+
+  it('moves the address from a stopped holder to the healthy replacement, allowing reassociation, and verifies it', async () => {
+    const { handler, logger } = setup(
+      [
+        { id: 'i-0lost', state: 'stopped', tags: slot1 },
+        { id: 'i-0replacement', launchTime: new Date('2026-11-24T11:55:00Z'), tags: slot1 },
+      ],
+      'i-0lost',
+    );
+    ec2mock.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0f00' });
+    ec2mock.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-0a1b2c3d4e5f60001'] }).resolves({ Addresses: [eipAddress('eipalloc-0a1b2c3d4e5f60001', '198.51.100.1', eipTags, 'i-0replacement')] });
+
+    await invoke<FleetEvent, void>(handler, 'ec2-state-change-running.json');
+
+    expect(ec2mock).toHaveReceivedCommandTimes(AssociateAddressCommand, 1);
+    expect(ec2mock).toHaveReceivedCommandWith(AssociateAddressCommand, { AllocationId: 'eipalloc-0a1b2c3d4e5f60001', InstanceId: 'i-0replacement', AllowReassociation: true });
+    expect(ec2mock).toHaveReceivedCommandWith(DescribeAddressesCommand, { AllocationIds: ['eipalloc-0a1b2c3d4e5f60001'] });
+    expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'address_associated', attrs: expect.objectContaining({ from: 'i-0lost' }) }));
+  });
+
+  it('does nothing while the slot holder is healthy, as the deployed handler wired from the environment', async () => {
+    setup([{ id: 'i-0holder', tags: slot1 }, { id: 'i-0spare', tags: slot1, launchTime: NOW }], 'i-0holder');
+    await invoke<FleetEvent, void>(deployedHandler, 'schedule-rate.json');
+    expect(ec2mock).toHaveReceivedCommand(DescribeInstancesCommand);
+    expect(ec2mock).not.toHaveReceivedCommand(AssociateAddressCommand);
+    expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
+  });
+});
