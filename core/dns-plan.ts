@@ -58,8 +58,11 @@ export function planDns(instances: readonly Instance[], current: ARecord | undef
   const target: ARecord = { name: s.record, ttl: s.ttl, values: desired };
   const upsert = noHealthyWeb || sameRecord(current, target) ? undefined : target;
   const served = new Set(upsert ? upsert.values : (current?.values ?? []));
+  const servedBefore = new Set(current?.values ?? []);
+  // Stamped when it leaves: unstamped, or leaving with this very UPSERT (an older stamp is stale then).
+  const leavesNow = (i: Instance) => i.publicIp !== undefined && servedBefore.has(i.publicIp);
   const markDrained = ours
-    .filter((i) => hasRole(i, 'web') && isDraining(i) && !isGone(i) && !drainedAt(i))
+    .filter((i) => hasRole(i, 'web') && isDraining(i) && !isGone(i) && (!drainedAt(i) || leavesNow(i)))
     .filter((i) => !i.publicIp || !served.has(i.publicIp))
     .map((i) => ({ instanceId: i.id, at: now.toISOString() }));
   const clearDrained = ours

@@ -36,6 +36,14 @@ describe('planDns', () => {
     expect(plan.markDrained).toEqual([{ instanceId: 'i-2', at: NOW.toISOString() }]);
   });
 
+  it('re-stamps a draining server that leaves DNS now despite an older stamp, so it is not terminated early', () => {
+    const current = { name: S.record, ttl: 300, values: ['203.0.113.9', '203.0.113.10'] };
+    const stale = { [TAG.lifecycle]: 'draining', [TAG.drainedAt]: '2026-11-01T00:00:00.000Z' };
+    const plan = planDns([web('i-1', '203.0.113.9'), web('i-2', '203.0.113.10', stale)], current, S, NOW);
+    expect(plan.upsert?.values).toEqual(['203.0.113.9']);
+    expect(plan.markDrained).toEqual([{ instanceId: 'i-2', at: NOW.toISOString() }]);
+  });
+
   it('does not stamp a draining server whose address the record still holds', () => {
     const current = { name: S.record, ttl: 300, values: ['203.0.113.10'] };
     const plan = planDns([web('i-2', '203.0.113.10', { [TAG.lifecycle]: 'draining' })], current, S, NOW);
