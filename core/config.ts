@@ -76,6 +76,28 @@ const SPEC = {
   instanceId: { env: 'SHELFSTACK_INSTANCE_ID', parse: matching(/^[A-Za-z0-9_-]{1,40}$/, 'an instance id') },
   role: { env: 'SHELFSTACK_ROLE', parse: roles },
   healthPath: { env: 'SHELFSTACK_HEALTH_PATH', parse: matching(/^\/\S*$/, 'a URL path starting with /') },
+  // The instance tier (issue 5): boot init, agent, FTP ingest, replication, database backups.
+  hostsFile: { env: 'SHELFSTACK_HOSTS_FILE', parse: text, fallback: '/etc/hosts' },
+  cloudInitCfg: { env: 'SHELFSTACK_CLOUD_INIT_CFG', parse: text, fallback: '/etc/cloud/cloud.cfg.d/99-shelfstack.cfg' },
+  cacheAdminUrl: { env: 'SHELFSTACK_CACHE_ADMIN_URL', parse: matching(/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/, 'a loopback http URL') },
+  agentFullSync: { env: 'SHELFSTACK_AGENT_FULL_SYNC', parse: parseSeconds, fallback: '15m' },
+  ftpDir: { env: 'SHELFSTACK_FTP_DIR', parse: text, fallback: '/var/lib/shelfstack/ftp' },
+  ftpUsers: { env: 'SHELFSTACK_FTP_USERS', parse: text, fallback: '/etc/shelfstack/ftp-users.json' },
+  ftpHost: { env: 'SHELFSTACK_FTP_HOST', parse: text, fallback: '0.0.0.0' },
+  ftpPort: { env: 'SHELFSTACK_FTP_PORT', parse: positiveInt, fallback: '21' },
+  ftpPasvUrl: { env: 'SHELFSTACK_FTP_PASV_URL', parse: text },
+  ftpPasvMin: { env: 'SHELFSTACK_FTP_PASV_MIN', parse: positiveInt, fallback: '30000' },
+  ftpPasvMax: { env: 'SHELFSTACK_FTP_PASV_MAX', parse: positiveInt, fallback: '30100' },
+  ftpTlsCert: { env: 'SHELFSTACK_FTP_TLS_CERT', parse: text },
+  ftpTlsKey: { env: 'SHELFSTACK_FTP_TLS_KEY', parse: text },
+  replMaster: { env: 'SHELFSTACK_REPL_MASTER', parse: text },
+  replRoots: { env: 'SHELFSTACK_REPL_ROOTS', parse: text, fallback: 'samples,podcasts,images' },
+  replLocalBase: { env: 'SHELFSTACK_REPL_LOCAL_BASE', parse: text, fallback: '/var/www' },
+  replStateDir: { env: 'SHELFSTACK_REPL_STATE_DIR', parse: text, fallback: '/var/lib/shelfstack/replication' },
+  dbHost: { env: 'SHELFSTACK_DB_HOST', parse: text, fallback: '127.0.0.1' },
+  dbPort: { env: 'SHELFSTACK_DB_PORT', parse: positiveInt, fallback: '3306' },
+  dbUser: { env: 'SHELFSTACK_DB_USER', parse: text, fallback: 'root' },
+  dbName: { env: 'SHELFSTACK_DB_NAME', parse: matching(/^[A-Za-z0-9_$]{1,64}$/, 'a database name') },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;
