@@ -9,6 +9,8 @@ import { UsageError, type Command } from './command';
 const COMMANDS: Record<string, { summary: string; load: () => { command: Command } }> = {
   import: { summary: 'upload a local library (<dir>/<book>/<file>.mp3) to S3', load: () => require('./commands/import') },
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
+  init: { summary: 'boot step: hosts block, listing, signal queue (cloud-init runs it)', load: () => require('./commands/init') },
+  agent: { summary: "act on this instance's signals (listing, hosts, cache)", load: () => require('./commands/agent') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
 };
 

@@ -80,6 +80,7 @@ const SPEC = {
   hostsFile: { env: 'SHELFSTACK_HOSTS_FILE', parse: text, fallback: '/etc/hosts' },
   cloudInitCfg: { env: 'SHELFSTACK_CLOUD_INIT_CFG', parse: text, fallback: '/etc/cloud/cloud.cfg.d/99-shelfstack.cfg' },
   cacheAdminUrl: { env: 'SHELFSTACK_CACHE_ADMIN_URL', parse: matching(/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?$/, 'a loopback http URL') },
+  agentWaitSeconds: { env: 'SHELFSTACK_AGENT_WAIT_SECONDS', parse: positiveInt, fallback: '20' },
   agentFullSync: { env: 'SHELFSTACK_AGENT_FULL_SYNC', parse: parseSeconds, fallback: '15m' },
   ftpDir: { env: 'SHELFSTACK_FTP_DIR', parse: text, fallback: '/var/lib/shelfstack/ftp' },
   ftpUsers: { env: 'SHELFSTACK_FTP_USERS', parse: text, fallback: '/etc/shelfstack/ftp-users.json' },
