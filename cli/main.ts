@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
   init: { summary: 'boot step: hosts block, listing, signal queue (cloud-init runs it)', load: () => require('./commands/init') },
   agent: { summary: "act on this instance's signals (listing, hosts, cache)", load: () => require('./commands/agent') },
+  db: { summary: 'database backups to S3 (backup, restore, list)', load: () => require('./commands/db') },
   ftp: { summary: 'the FTP(S) ingest server, and `ftp adduser`', load: () => require('./commands/ftp') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
 };
