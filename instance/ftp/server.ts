@@ -138,6 +138,8 @@ export class FtpIngestServer {
 
   private async login(connection: FtpConnection, username: string, password: string): Promise<{ fs: FileSystem }> {
     if (REFUSED_USERS.has(username.toLowerCase())) throw new LoginRefused('anonymous login is not allowed');
+    // With a certificate configured, passwords never cross the network in clear.
+    if (this.opts.tls && !connection.secure) throw new LoginRefused('log in over FTPS (AUTH TLS)');
     const user = (await loadUsers(this.opts.usersFile)).find((u) => u.user === username);
     // Verify against a dummy hash when the user is unknown, so timing does not tell which names exist.
     const ok = await verifyPassword(password, user?.hash ?? DUMMY_HASH);

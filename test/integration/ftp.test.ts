@@ -146,11 +146,12 @@ describe('the FTP ingest server', () => {
     await waitFor(() => s3Body('audiobooks/B0044/pending_1.mp3'), 10_000, 'the resumed chunk in S3');
   });
 
-  it('serves explicit FTPS with the configured certificate', async () => {
+  it('serves explicit FTPS with the configured certificate and refuses logins in clear', async () => {
     const certFile = path.join(dir, 'cert.pem');
     const keyFile = path.join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
     const server = await startFtp({ tls: { certFile, keyFile } });
+    await expect(connect(server, 'nora', 'narrator-secret', false)).rejects.toThrow(/530/);
     const client = await connect(server, 'nora', 'narrator-secret', true);
     await client.ensureDir('/audiobooks/B0045');
     await client.uploadFrom(Readable.from(mp3()), 'secure_1.mp3');
