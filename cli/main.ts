@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   agent: { summary: "act on this instance's signals (listing, hosts, cache)", load: () => require('./commands/agent') },
   db: { summary: 'database backups to S3 (backup, restore, list)', load: () => require('./commands/db') },
   ftp: { summary: 'the FTP(S) ingest server, and `ftp adduser`', load: () => require('./commands/ftp') },
+  provision: { summary: 'print the cloud-init user-data of a role (web, db, ftp)', load: () => require('./commands/provision') },
   replication: { summary: 'Unison replication of content with the master copy (profile, run, status)', load: () => require('./commands/replication') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
 };
