@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
@@ -76,5 +78,30 @@ describe('shelfstack init', () => {
     await reader;
     expect(seen.length).toBeGreaterThan(10);
     expect(seen.filter((s) => !allowed.has(s))).toEqual([]);
+  });
+
+  it('as a command prints what changed, then that nothing changed', async () => {
+    const dir = await tempDir();
+    const hostsFile = path.join(dir, 'hosts');
+    await writeFile(hostsFile, '127.0.0.1 localhost\n');
+    await publishHosts('10.0.0.9 dbserver\n');
+    const run = () =>
+      promisify(execFile)(process.execPath, [path.resolve(__dirname, '../../bin/shelfstack.js'), 'init', '--hosts-file', hostsFile], {
+        env: {
+          ...process.env,
+          SHELFSTACK_CLUSTER: 'initcli',
+          SHELFSTACK_BUCKET: emu.bucket,
+          SHELFSTACK_INSTANCE_ID: 'i-0cli',
+          SHELFSTACK_ROLE: 'ftp',
+          SHELFSTACK_CLOUD_INIT_CFG: path.join(dir, '99-shelfstack.cfg'),
+          AWS_ENDPOINT_URL_S3: emu.s3Server.endpoint,
+          AWS_ENDPOINT_URL_SQS: emu.sqsServer.endpoint,
+        },
+      });
+    const first = await run();
+    expect(first.stdout).toContain(`changed: ${hostsFile}: managed block added`);
+    expect(first.stdout).toContain('changed: signal queue shelfstack-initcli-signal-i-0cli created');
+    const second = await run();
+    expect(second.stdout).toBe('init: nothing changed\n');
   });
 });
