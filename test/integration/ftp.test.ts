@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client } from 'basic-ftp';
+import pino from 'pino';
 import { MP3_FRAME_HEADER } from '../../core/mpeg';
 import { s3ClientOptions } from '../../cloud/clients';
 import { FtpIngestServer, type FtpIngestOptions } from '../../instance/ftp/server';
@@ -18,6 +19,8 @@ const clients: Client[] = [];
 let dir: string;
 let usersFile: string;
 let master: string;
+const logLines: { message: string; reason?: string; path?: string }[] = [];
+const logger = pino({ level: 'info', messageKey: 'message' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
 
 beforeAll(async () => {
   dir = await tempDir('shelfstack-ftp-');
@@ -38,7 +41,7 @@ async function startFtp(overrides: Partial<FtpIngestOptions> = {}): Promise<FtpI
   const server = new FtpIngestServer({
     s3: emu.s3, bucket: emu.bucket, dir: path.join(dir, 'data'), usersFile,
     host: '127.0.0.1', port: 0, pasvUrl: '127.0.0.1', pasvMin: base, pasvMax: base + 50,
-    replMaster: master, retryMs: 200, ...overrides,
+    replMaster: master, retryMs: 200, logger, ...overrides,
   });
   await server.start();
   servers.push(server);
@@ -101,6 +104,7 @@ describe('the FTP ingest server', () => {
       'the reason file',
     );
     expect(reason).toMatch(/^no MPEG audio frame header/);
+    expect(logLines).toContainEqual(expect.objectContaining({ message: 'ftp_upload_quarantined', path: 'audiobooks/B0043/fake_1.mp3', reason: expect.stringMatching(/^no MPEG/) }));
     expect(await s3Body('audiobooks/B0043/fake_1.mp3')).toBeUndefined();
   });
 
