@@ -9,6 +9,12 @@ import { UsageError, type Command } from './command';
 const COMMANDS: Record<string, { summary: string; load: () => { command: Command } }> = {
   import: { summary: 'upload a local library (<dir>/<book>/<file>.mp3) to S3', load: () => require('./commands/import') },
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
+  init: { summary: 'boot step: hosts block, listing, signal queue (cloud-init runs it)', load: () => require('./commands/init') },
+  agent: { summary: "act on this instance's signals (listing, hosts, cache)", load: () => require('./commands/agent') },
+  db: { summary: 'database backups to S3 (backup, restore, list)', load: () => require('./commands/db') },
+  ftp: { summary: 'the FTP(S) ingest server, and `ftp adduser`', load: () => require('./commands/ftp') },
+  provision: { summary: 'print the cloud-init user-data of a role (web, db, ftp)', load: () => require('./commands/provision') },
+  replication: { summary: 'Unison replication of content with the master copy (profile, run, status)', load: () => require('./commands/replication') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
   plan: { summary: 'show what the fleet reconcilers would change (dry run)', load: () => require('./commands/plan') },
   status: { summary: 'instances, DNS, elastic IPs, hosts file and listing at a glance', load: () => require('./commands/status') },

@@ -4,7 +4,15 @@
 const { spawnSync } = require('node:child_process');
 
 /** @type {{name: string, for: ('test'|'start')[], present: () => boolean, aptPackages: string[], start?: () => void}[]} */
-const REQUIREMENTS = [];
+const REQUIREMENTS = [
+  // The instance tier (issue 5): replication runs Unison for real, the FTP router rsyncs samples,
+  // provisioning templates are checked with cloud-init's own schema, backups use the MariaDB clients.
+  { name: 'unison', for: ['test'], present: () => have('unison'), aptPackages: ['unison'] },
+  { name: 'rsync', for: ['test'], present: () => have('rsync'), aptPackages: ['rsync'] },
+  { name: 'cloud-init', for: ['test'], present: () => have('cloud-init'), aptPackages: ['cloud-init'] },
+  { name: 'mariadb clients', for: ['test'], present: () => have('mysqldump') && have('mysql'), aptPackages: ['mariadb-client'] },
+  { name: 'openssl', for: ['test'], present: () => have('openssl'), aptPackages: ['openssl'] },
+];
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

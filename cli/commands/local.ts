@@ -7,8 +7,9 @@ import { startLocalStack } from '../local/stack';
 const help = `usage: shelfstack local [--dir DIR] [--webs N] [--verbose]
 
 Runs the whole system on this machine, on loopback only: an S3 emulator, an SQS emulator, the
-control-plane functions on their local triggers, and N web servers' listings (default 2), kept
-in step by signals. Writes DIR/local.json (default DIR: .shelfstack) and runs until Ctrl-C.
+control-plane functions on their local triggers, the FTP ingest server, and N web servers'
+listings (default 2), each kept in step by its signals agent. Writes DIR/local.json (default
+DIR: .shelfstack) and runs until Ctrl-C.
 
   --verbose   log every component's JSON lines to stdout`;
 
@@ -45,7 +46,8 @@ export const command: Command = {
   S3 emulator   ${info.s3.endpoint}  bucket ${info.s3.bucket}  keys ${info.s3.accessKeyId}/${info.s3.secretAccessKey}  data ${rel(path.join(dir, 's3'))}
   SQS emulator  ${info.sqs.endpoint}  queues shelfstack-local-uploads (+dlq), one signal queue per web server
   listing fn    S3 audiobooks/* -> uploads queue -> functions/listing.ts -> listing/<book>.json -> signals
-${stack.webs.map((w) => `  ${w.name.padEnd(12)}  listing ${rel(w.listingDir)}  (signal queue of ${w.instanceId})`).join('\n')}
+${stack.webs.map((w) => `  ${w.name.padEnd(12)}  listing ${rel(w.listingDir)}  (agent on the signal queue of ${w.instanceId})`).join('\n')}
+  FTP ingest    ftp://${info.ftp.host}:${info.ftp.port}  user ${info.ftp.users[0]!.user} / ${info.ftp.users[0]!.password}  (upload to audiobooks/<book>/<file>.mp3)
 
   settings      ${rel(path.join(dir, 'local.json'))}, and ${rel(path.join(dir, 'local.env'))} for the shelfstack verbs
 

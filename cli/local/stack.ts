@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -5,9 +6,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
 import { ensureQueue } from '../../cloud/sqs';
+import { Agent } from '../../instance/agent';
+import { FtpIngestServer } from '../../instance/ftp/server';
+import { addUser } from '../../instance/ftp/users';
 import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
-import { ensureSignalQueue, SignalConsumer } from '../../instance/signal-consumer';
 import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
 import { QueueRunner } from './queue-runner';
 import { routeNotifications } from './s3-notifications';
@@ -18,6 +21,8 @@ export interface LocalStackOptions {
   webCount?: number;
   cluster?: string;
   bucket?: string;
+  /** The FTP server's port (default: any free one). */
+  ftpPort?: number;
   logger?: Logger;
 }
 
@@ -27,6 +32,7 @@ export interface LocalInfo {
   sqs: { endpoint: string };
   web: string[];
   listings: string[];
+  ftp: { host: string; port: number; users: { user: string; password: string; role: string }[] };
 }
 
 export interface LocalWeb {
@@ -34,7 +40,7 @@ export interface LocalWeb {
   instanceId: string;
   listingDir: string;
   sync: ListingSync;
-  consumer: SignalConsumer;
+  agent: Agent;
 }
 
 export interface LocalStack {
@@ -43,6 +49,7 @@ export interface LocalStack {
   s3: S3Client;
   sqs: SQSClient;
   uploads: QueueRunner;
+  ftp: FtpIngestServer;
   stop(): Promise<void>;
 }
 
@@ -112,32 +119,54 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await mkdir(listingDir, { recursive: true });
       const sync = new ListingSync({ s3, bucket, dir: listingDir, logger: logger.child({ instance: instanceId }) });
       await sync.syncAll();
-      const queueUrl = await ensureSignalQueue(sqs, cluster, instanceId);
-      const consumer = new SignalConsumer({
+      // The same agent as `shelfstack agent` on EC2, in this process; the web tier's cache plugs in as its CacheControl.
+      const agent = new Agent({
+        s3,
         sqs,
-        queueUrl,
+        cluster,
+        bucket,
+        instanceId,
+        listing: sync,
         // Short polls: the SQS emulator answers a long poll only when its wait ends.
         waitSeconds: 1,
         logger: logger.child({ instance: instanceId }),
-        handlers: {
-          'listing-changed': async (signal) => {
-            await (signal.data.book ? sync.syncBook(signal.data.book) : sync.syncAll());
-          },
-        },
       });
-      consumer.start();
-      stops.push(() => consumer.stop());
-      webs.push({ name, instanceId, listingDir, sync, consumer });
+      await agent.start();
+      stops.push(() => agent.stop());
+      webs.push({ name, instanceId, listingDir, sync, agent });
     }
+
+    // The FTP ingest server with one narrator whose fresh password goes into local.json.
+    const ftpDir = path.join(dir, 'ftp');
+    const usersFile = path.join(ftpDir, 'users.json');
+    const ftpUser = { user: 'narrator', password: randomBytes(9).toString('base64url'), role: 'narrator' };
+    await addUser(usersFile, ftpUser.user, ftpUser.password, ftpUser.role);
+    const pasvMin = 40000 + Math.floor(Math.random() * 20000);
+    const ftp = new FtpIngestServer({
+      s3,
+      bucket,
+      dir: ftpDir,
+      usersFile,
+      host: '127.0.0.1',
+      port: opts.ftpPort ?? 0,
+      pasvUrl: '127.0.0.1',
+      pasvMin,
+      pasvMax: pasvMin + 20,
+      retryMs: 2000,
+      logger: logger.child({ component: 'ftp' }),
+    });
+    await ftp.start();
+    stops.push(() => ftp.stop());
 
     const info: LocalInfo = {
       s3: { endpoint: s3Server.endpoint, bucket, ...LOCAL_CREDENTIALS },
       sqs: { endpoint: sqsServer.endpoint },
       web: [],
       listings: webs.map((w) => w.listingDir),
+      ftp: { host: '127.0.0.1', port: ftp.port, users: [ftpUser] },
     };
     await writeLocalFiles(dir, info, cluster);
-    return { info, webs, s3, sqs, uploads, stop };
+    return { info, webs, s3, sqs, uploads, ftp, stop };
   } catch (e: unknown) {
     await stop();
     throw e;

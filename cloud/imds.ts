@@ -1,0 +1,45 @@
+/**
+ * The EC2 instance metadata service, IMDSv2: a session token (PUT), then GETs with it. Only
+ * `shelfstack init`/`agent` on EC2 call this; tests and the local rehearsal set
+ * SHELFSTACK_INSTANCE_ID and SHELFSTACK_ROLE, which win, so the metadata address is never contacted.
+ */
+const IMDS = 'http://169.254.169.254';
+const TIMEOUT_MS = 2000;
+
+export class MetadataError extends Error {
+  override name = 'MetadataError';
+}
+
+async function token(): Promise<string> {
+  const res = await fetch(`${IMDS}/latest/api/token`, {
+    method: 'PUT',
+    headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '300' },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  if (!res.ok) throw new MetadataError(`IMDSv2 token request answered ${res.status}`);
+  return res.text();
+}
+
+async function get(path: string, session: string): Promise<string | undefined> {
+  const res = await fetch(`${IMDS}/latest/meta-data/${path}`, {
+    headers: { 'X-aws-ec2-metadata-token': session },
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new MetadataError(`metadata ${path} answered ${res.status}`);
+  return (await res.text()).trim();
+}
+
+/** The instance id and its `shelfstack:role` tag (tags in metadata must be enabled on the instance). */
+export async function readInstanceMetadata(): Promise<{ instanceId: string; role: string | undefined }> {
+  try {
+    const session = await token();
+    const instanceId = await get('instance-id', session);
+    if (!instanceId) throw new MetadataError('metadata has no instance-id');
+    const role = await get('tags/instance/shelfstack:role', session);
+    return { instanceId, role };
+  } catch (e: unknown) {
+    if (e instanceof MetadataError) throw e;
+    throw new MetadataError(`instance metadata unreachable (set SHELFSTACK_INSTANCE_ID and SHELFSTACK_ROLE off EC2): ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { routeUpload, type FtpRole } from '../../core/ftp-ingest';
+import { formatChunkKey } from '../../core/keys';
+import { id3v2Length, isMpegFrameHeader } from '../../core/mpeg';
+import { silentLogger, type Logger } from '../logger';
+
+export interface IngestOptions {
+  s3: S3Client;
+  bucket: string;
+  /** The FTP server's data folder: spool/ and quarantine/ live here, on the same filesystem as the homes. */
+  dir: string;
+  /** rsync destination of the master copy (`replserver:/srv/www-master` or a local folder); samples and podcasts go there. */
+  replMaster?: string;
+  /** Pause before retrying pending work after a failure. */
+  retryMs?: number;
+  logger?: Logger;
+}
+
+interface SpoolMeta {
+  user: string;
+  role: FtpRole;
+  relPath: string;
+  receivedAt: string;
+}
+
+/**
+ * Routes finished uploads. Each one is first moved (renamed) into a spool entry with who sent it
+ * and where, so a crash or restart loses nothing: start() resumes whatever the spool holds. An
+ * entry leaves the spool only when its destination confirmed (S3 upload done, rsync exit 0) or
+ * when it has been quarantined with its reason.
+ */
+export class Ingest {
+  private readonly spool: string;
+  private readonly quarantine: string;
+  private readonly logger: Logger;
+  private chain: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.spool = path.join(opts.dir, 'spool');
+    this.quarantine = path.join(opts.dir, 'quarantine');
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.spool, { recursive: true });
+    await mkdir(this.quarantine, { recursive: true });
+    this.running = true;
+    await this.resume();
+  }
+
+  /** Stops retrying and waits for the entry in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    await this.chain;
+  }
+
+  /** Takes a finished upload (an absolute path inside the user's home) into the spool and routes it. */
+  async accept(fsPath: string, meta: Omit<SpoolMeta, 'receivedAt'>): Promise<void> {
+    if (routeUpload(meta.role, meta.relPath).kind === 'keep') {
+      this.logger.info({ user: meta.user, path: meta.relPath }, 'ftp_shared_upload_kept');
+      return;
+    }
+    const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const building = path.join(this.spool, `${id}.tmp`);
+    await mkdir(building);
+    await writeFile(path.join(building, 'meta.json'), JSON.stringify({ ...meta, receivedAt: new Date().toISOString() }));
+    await rename(fsPath, path.join(building, 'data'));
+    await rename(building, path.join(this.spool, id));
+    this.logger.info({ user: meta.user, path: meta.relPath, entry: id }, 'ftp_upload_received');
+    await this.enqueue(id);
+  }
+
+  /** Routes every spool entry left by an earlier run (or a failed attempt). */
+  async resume(): Promise<void> {
+    for (const name of (await readdir(this.spool)).sort()) {
+      if (name.endsWith('.tmp')) {
+        await this.finishTmp(name);
+        continue;
+      }
+      await this.enqueue(name);
+    }
+  }
+
+  /** Entries are routed one at a time, in arrival order. */
+  private enqueue(id: string): Promise<void> {
+    const next = this.chain.then(() => this.route(id));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  // A crash between building and publishing an entry: publish it if the data made it in, else drop it.
+  private async finishTmp(name: string): Promise<void> {
+    const dir = path.join(this.spool, name);
+    try {
+      await stat(path.join(dir, 'data'));
+      await rename(dir, dir.slice(0, -'.tmp'.length));
+    } catch {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async route(id: string): Promise<void> {
+    const entry = path.join(this.spool, id);
+    let meta: SpoolMeta;
+    try {
+      meta = JSON.parse(await readFile(path.join(entry, 'meta.json'), 'utf8')) as SpoolMeta;
+    } catch {
+      return; // already routed by an earlier pass
+    }
+    const data = path.join(entry, 'data');
+    const route = routeUpload(meta.role, meta.relPath);
+    try {
+      if (route.kind === 'quarantine') return await this.toQuarantine(id, meta, route.reason);
+      if (route.kind === 'keep') return; // accept() never spools a partner's shared files
+      if (route.kind === 'replicate') {
+        await this.replicate(data, route.relPath);
+        await rm(entry, { recursive: true, force: true });
+        this.logger.info({ user: meta.user, path: meta.relPath }, 'ftp_replicated');
+        return;
+      }
+      const problem = await checkChunk(data);
+      if (problem) return await this.toQuarantine(id, meta, problem);
+      const key = formatChunkKey(route);
+      await new Upload({
+        client: this.opts.s3,
+        params: { Bucket: this.opts.bucket, Key: key, Body: createReadStream(data), ContentType: 'audio/mpeg' },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+      }).done();
+      // Only now that S3 has confirmed the upload does the local copy go.
+      await rm(entry, { recursive: true, force: true });
+      this.logger.info({ user: meta.user, key }, 'ftp_chunk_stored');
+    } catch (e: unknown) {
+      this.logger.error({ entry: id, path: meta.relPath, reason: (e as Error).message }, 'ftp_route_failed_will_retry');
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (!this.running || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.running) this.resume().catch((e: unknown) => this.logger.error({ reason: (e as Error).message }, 'ftp_resume_failed'));
+    }, this.opts.retryMs ?? 30_000);
+  }
+
+  private async toQuarantine(id: string, meta: SpoolMeta, reason: string): Promise<void> {
+    const target = path.join(this.quarantine, id);
+    await mkdir(target, { recursive: true });
+    await writeFile(path.join(target, 'reason.txt'), `${reason}\nuser: ${meta.user}\npath: ${meta.relPath}\nreceived: ${meta.receivedAt}\n`);
+    await rename(path.join(this.spool, id, 'data'), path.join(target, path.basename(meta.relPath)));
+    await rm(path.join(this.spool, id), { recursive: true, force: true });
+    this.logger.warn({ user: meta.user, path: meta.relPath, reason, quarantined: target }, 'ftp_upload_quarantined');
+  }
+
+  private replicate(file: string, relPath: string): Promise<void> {
+    const master = this.opts.replMaster;
+    if (!master) return Promise.reject(new Error('no replication master configured (SHELFSTACK_REPL_MASTER)'));
+    const dest = `${master.replace(/\/+$/, '')}/${relPath}`;
+    return new Promise((resolve, reject) => {
+      // --mkpath creates the folders on the master; --partial-dir keeps half-sent files out of sight.
+      const child = spawn('rsync', ['--mkpath', '--times', '--chmod=F644', '--partial-dir=.rsync-partial', file, dest], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rsync exited ${code}: ${err.trim().split('\n')[0]}`))));
+    });
+  }
+}
+
+/** Why a file cannot be an audiobook chunk, or undefined when it can. */
+async function checkChunk(file: string): Promise<string | undefined> {
+  const { size } = await stat(file);
+  if (size === 0) return 'empty file';
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(10);
+    await handle.read(head, 0, 10, 0);
+    const offset = id3v2Length(head);
+    const frame = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(frame, 0, 4, offset);
+    if (bytesRead < 4 || !isMpegFrameHeader(frame)) return 'no MPEG audio frame header: not an mp3';
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}

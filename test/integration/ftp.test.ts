@@ -1,0 +1,164 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Client } from 'basic-ftp';
+import pino from 'pino';
+import { MP3_FRAME_HEADER } from '../../core/mpeg';
+import { s3ClientOptions } from '../../cloud/clients';
+import { FtpIngestServer, type FtpIngestOptions } from '../../instance/ftp/server';
+import { addUser } from '../../instance/ftp/users';
+import { tempDir, useEmulators } from '../support/emulators';
+import { waitFor } from '../support/wait';
+
+const emu = useEmulators('shelfstack-ftp');
+const servers: FtpIngestServer[] = [];
+const clients: Client[] = [];
+let dir: string;
+let usersFile: string;
+let master: string;
+const logLines: { message: string; reason?: string; path?: string }[] = [];
+const logger = pino({ level: 'info', messageKey: 'message' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+
+beforeAll(async () => {
+  dir = await tempDir('shelfstack-ftp-');
+  usersFile = path.join(dir, 'users.json');
+  master = path.join(dir, 'master');
+  await addUser(usersFile, 'nora', 'narrator-secret', 'narrator');
+  await addUser(usersFile, 'sam', 'staff-secret-1', 'staff');
+  await addUser(usersFile, 'pat', 'partner-secret', 'partner');
+});
+
+afterEach(async () => {
+  clients.splice(0).forEach((c) => c.close());
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function startFtp(overrides: Partial<FtpIngestOptions> = {}): Promise<FtpIngestServer> {
+  const base = 40000 + Math.floor(Math.random() * 20000);
+  const server = new FtpIngestServer({
+    s3: emu.s3, bucket: emu.bucket, dir: path.join(dir, 'data'), usersFile,
+    host: '127.0.0.1', port: 0, pasvUrl: '127.0.0.1', pasvMin: base, pasvMax: base + 50,
+    replMaster: master, retryMs: 200, logger, ...overrides,
+  });
+  await server.start();
+  servers.push(server);
+  return server;
+}
+
+async function connect(server: FtpIngestServer, user: string, password: string, secure = false): Promise<Client> {
+  const client = new Client(5000);
+  clients.push(client);
+  await client.access({ host: '127.0.0.1', port: server.port, user, password, secure, secureOptions: { rejectUnauthorized: false } });
+  return client;
+}
+
+const mp3 = (bytes = 4096) => Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.alloc(bytes - 4, 0x55)]);
+
+async function s3Body(key: string): Promise<Buffer | undefined> {
+  try {
+    const res = await emu.s3.send(new GetObjectCommand({ Bucket: emu.bucket, Key: key }));
+    return Buffer.from(await res.Body!.transformToByteArray());
+  } catch {
+    return undefined;
+  }
+}
+
+describe('the FTP ingest server', () => {
+  it('refuses a wrong password, an unknown user and anonymous logins', async () => {
+    const server = await startFtp();
+    await expect(connect(server, 'nora', 'not-her-password')).rejects.toThrow(/530/);
+    await expect(connect(server, 'nobody', 'whatever-pass')).rejects.toThrow(/530/);
+    await expect(connect(server, 'anonymous', 'me@example.com')).rejects.toThrow(/530/);
+  });
+
+  it('uploads a valid chunk to S3 under its exact key and removes the local copy after S3 confirms', async () => {
+    const server = await startFtp();
+    const client = await connect(server, 'nora', 'narrator-secret');
+    await client.ensureDir('/audiobooks/B0042');
+    const body = mp3(20000);
+    await client.uploadFrom(Readable.from(body), 'Red Flower+1_1.mp3');
+    const stored = await waitFor(() => s3Body('audiobooks/B0042/Red Flower+1_1.mp3'), 10_000, 'the chunk in S3');
+    expect(stored.equals(body)).toBe(true);
+    await waitFor(async () => (await readdir(path.join(dir, 'data', 'spool'))).length === 0, 5_000, 'an empty spool');
+    expect(existsSync(path.join(dir, 'data', 'homes', 'nora', 'audiobooks', 'B0042', 'Red Flower+1_1.mp3'))).toBe(false);
+  });
+
+  it('quarantines an invalid mp3 with a file that gives the reason', async () => {
+    const server = await startFtp();
+    const client = await connect(server, 'nora', 'narrator-secret');
+    await client.ensureDir('/audiobooks/B0043');
+    await client.uploadFrom(Readable.from(Buffer.from('this is not audio at all')), 'fake_1.mp3');
+    const quarantine = path.join(dir, 'data', 'quarantine');
+    const reason = await waitFor(
+      async () => {
+        for (const e of await readdir(quarantine)) {
+          const r = path.join(quarantine, e, 'reason.txt');
+          if (existsSync(r) && (await readFile(r, 'utf8')).includes('fake_1.mp3')) return readFile(r, 'utf8');
+        }
+        return undefined;
+      },
+      10_000,
+      'the reason file',
+    );
+    expect(reason).toMatch(/^no MPEG audio frame header/);
+    expect(logLines).toContainEqual(expect.objectContaining({ message: 'ftp_upload_quarantined', path: 'audiobooks/B0043/fake_1.mp3', reason: expect.stringMatching(/^no MPEG/) }));
+    expect(await s3Body('audiobooks/B0043/fake_1.mp3')).toBeUndefined();
+  });
+
+  it('refuses writes outside the role\'s folders and keeps path traversal inside the home', async () => {
+    const server = await startFtp();
+    const client = await connect(server, 'nora', 'narrator-secret');
+    await expect(client.uploadFrom(Readable.from(mp3()), '../../../escape.mp3')).rejects.toThrow(/550/);
+    await expect(client.uploadFrom(Readable.from(mp3()), '/audiobooks/../../../../escape2.mp3')).rejects.toThrow(/550/);
+    await expect(client.uploadFrom(Readable.from(mp3()), '/samples/s.mp3')).rejects.toThrow(/550/);
+    expect(existsSync(path.join(dir, 'escape.mp3'))).toBe(false);
+    expect(existsSync(path.join(dir, 'data', 'escape2.mp3'))).toBe(false);
+    expect(existsSync(path.join(dir, 'data', 'homes', 'escape.mp3'))).toBe(false);
+  });
+
+  it('rsyncs a staff member\'s sample to the master copy and keeps a partner\'s shared file', async () => {
+    const server = await startFtp();
+    const staff = await connect(server, 'sam', 'staff-secret-1');
+    await staff.ensureDir('/samples/B0042');
+    await staff.uploadFrom(Readable.from(Buffer.from('sample bytes')), 'teaser.mp3');
+    await waitFor(() => existsSync(path.join(master, 'samples', 'B0042', 'teaser.mp3')), 10_000, 'the sample on the master');
+    expect(await readFile(path.join(master, 'samples', 'B0042', 'teaser.mp3'), 'utf8')).toBe('sample bytes');
+
+    const partner = await connect(server, 'pat', 'partner-secret');
+    await partner.uploadFrom(Readable.from(Buffer.from('contract')), '/shared/contract.pdf');
+    expect(await readFile(path.join(dir, 'data', 'homes', 'pat', 'shared', 'contract.pdf'), 'utf8')).toBe('contract');
+  });
+
+  it('resumes a pending upload after a restart', async () => {
+    // S3 unreachable: the chunk waits in the spool.
+    const deadS3 = new S3Client({ ...s3ClientOptions(), endpoint: 'http://127.0.0.1:9', forcePathStyle: true, maxAttempts: 1 });
+    const first = await startFtp({ s3: deadS3, retryMs: 60_000 });
+    const client = await connect(first, 'nora', 'narrator-secret');
+    await client.ensureDir('/audiobooks/B0044');
+    await client.uploadFrom(Readable.from(mp3()), 'pending_1.mp3');
+    await waitFor(async () => (await readdir(path.join(dir, 'data', 'spool'))).length === 1, 5_000, 'a spool entry');
+    client.close();
+    await first.stop();
+    servers.splice(servers.indexOf(first), 1);
+    deadS3.destroy();
+    expect(await s3Body('audiobooks/B0044/pending_1.mp3')).toBeUndefined();
+
+    await startFtp();
+    await waitFor(() => s3Body('audiobooks/B0044/pending_1.mp3'), 10_000, 'the resumed chunk in S3');
+  });
+
+  it('serves explicit FTPS with the configured certificate and refuses logins in clear', async () => {
+    const certFile = path.join(dir, 'cert.pem');
+    const keyFile = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    const server = await startFtp({ tls: { certFile, keyFile } });
+    await expect(connect(server, 'nora', 'narrator-secret', false)).rejects.toThrow(/530/);
+    const client = await connect(server, 'nora', 'narrator-secret', true);
+    await client.ensureDir('/audiobooks/B0045');
+    await client.uploadFrom(Readable.from(mp3()), 'secure_1.mp3');
+    await waitFor(() => s3Body('audiobooks/B0045/secure_1.mp3'), 10_000, 'the chunk sent over FTPS');
+  });
+});

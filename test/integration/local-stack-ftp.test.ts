@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Client } from 'basic-ftp';
+import { startLocalStack, type LocalStack } from '../../cli/local/stack';
+import { MP3_FRAME_HEADER } from '../../core/mpeg';
+import { tempDir } from '../support/emulators';
+import { waitFor } from '../support/wait';
+
+let stack: LocalStack;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await tempDir('shelfstack-local-');
+  stack = await startLocalStack({ dir, webCount: 2 });
+}, 30_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('npm start with FTP ingest and agents', () => {
+  it('writes the FTP endpoint and a user into local.json', async () => {
+    const info = JSON.parse(await readFile(path.join(dir, 'local.json'), 'utf8'));
+    expect(info.ftp).toEqual({ host: '127.0.0.1', port: stack.ftp.port, users: [{ user: 'narrator', password: expect.any(String), role: 'narrator' }] });
+  });
+
+  it('takes a chunk uploaded over FTP to S3 and then into every web server\'s listing with no other step', async () => {
+    const { host, port, users } = stack.info.ftp;
+    const client = new Client(5000);
+    try {
+      await client.access({ host, port, user: users[0]!.user, password: users[0]!.password });
+      await client.ensureDir('/audiobooks/B0777');
+      const body = Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.alloc(50_000, 7)]);
+      await client.uploadFrom(Readable.from(body), 'Rote Blume+1_1.mp3');
+    } finally {
+      client.close();
+    }
+    const key = 'audiobooks/B0777/Rote Blume+1_1.mp3';
+    await waitFor(
+      () => stack.s3.send(new HeadObjectCommand({ Bucket: stack.info.s3.bucket, Key: key })).then((r) => r.ContentLength === 50_004, () => false),
+      10_000,
+      'the chunk in S3',
+    );
+    for (const web of stack.webs) {
+      await waitFor(() => existsSync(path.join(web.listingDir, 'B0777', 'Rote Blume+1_1.mp3')), 20_000, `the chunk in ${web.name}'s listing`);
+    }
+  }, 40_000);
+});
