@@ -1,4 +1,4 @@
-import { drainedAt, hasRole, inCluster, inServiceWeb, isDraining, isGone, type Instance } from './fleet';
+import { drainedAt, inCluster, inServiceWeb, isDraining, isGone, type Instance } from './fleet';
 
 /** An A record as Route 53 holds it: values sorted. */
 export interface ARecord {
@@ -62,7 +62,7 @@ export function planDns(instances: readonly Instance[], current: ARecord | undef
   // Stamped when it leaves: unstamped, or leaving with this very UPSERT (an older stamp is stale then).
   const leavesNow = (i: Instance) => i.publicIp !== undefined && servedBefore.has(i.publicIp);
   const markDrained = ours
-    .filter((i) => hasRole(i, 'web') && isDraining(i) && !isGone(i) && (!drainedAt(i) || leavesNow(i)))
+    .filter((i) => isDraining(i) && !isGone(i) && (!drainedAt(i) || leavesNow(i)))
     .filter((i) => !i.publicIp || !served.has(i.publicIp))
     .map((i) => ({ instanceId: i.id, at: now.toISOString() }));
   const clearDrained = ours

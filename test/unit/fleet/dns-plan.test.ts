@@ -44,6 +44,14 @@ describe('planDns', () => {
     expect(plan.markDrained).toEqual([{ instanceId: 'i-2', at: NOW.toISOString() }]);
   });
 
+  it('stamps any draining instance whose address leaves the record, whatever its role tags say', () => {
+    const current = { name: S.record, ttl: 300, values: ['203.0.113.9', '203.0.113.10'] };
+    const untagged = instance('i-2', { publicIp: '203.0.113.10', tags: { [TAG.lifecycle]: 'draining', [TAG.surge]: 'newsletter', [TAG.drainedAt]: '2026-11-01T00:00:00.000Z' } });
+    delete untagged.tags[TAG.role];
+    const plan = planDns([web('i-1', '203.0.113.9'), untagged], current, S, NOW);
+    expect(plan.markDrained).toEqual([{ instanceId: 'i-2', at: NOW.toISOString() }]);
+  });
+
   it('does not stamp a draining server whose address the record still holds', () => {
     const current = { name: S.record, ttl: 300, values: ['203.0.113.10'] };
     const plan = planDns([web('i-2', '203.0.113.10', { [TAG.lifecycle]: 'draining' })], current, S, NOW);
