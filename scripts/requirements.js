@@ -11,11 +11,17 @@ const REQUIREMENTS = [
   { name: 'rsync', for: ['test'], present: () => have('rsync'), aptPackages: ['rsync'] },
   { name: 'cloud-init', for: ['test'], present: () => have('cloud-init'), aptPackages: ['cloud-init'] },
   { name: 'mariadb clients', for: ['test'], present: () => have('mysqldump') && have('mysql'), aptPackages: ['mariadb-client'] },
+  // A running server on 127.0.0.1:3306 is used as it is; otherwise scripts/mariadb.js starts a throwaway one.
+  { name: 'mariadb server', for: ['test'], present: () => have('mariadbd') || mariadbAnswers(), aptPackages: ['mariadb-server'] },
   { name: 'openssl', for: ['test'], present: () => have('openssl'), aptPackages: ['openssl'] },
 ];
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function mariadbAnswers() {
+  return spawnSync('mariadb', ['-h127.0.0.1', '-uroot', '--connect-timeout=2', '-e', 'select 1'], { stdio: 'ignore' }).status === 0;
 }
 
 function isRoot() {

@@ -6,11 +6,21 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ensureRequirements } = require('./requirements');
+const { ensureMariadb } = require('./mariadb');
 
 ensureRequirements('test');
+let db;
+try {
+  db = ensureMariadb();
+} catch (e) {
+  console.error(`npm test: no MariaDB for the backup tests: ${e.message}`);
+  process.exit(1);
+}
+process.on('exit', () => db.stop());
 
 const env = {
   ...process.env,
+  SHELFSTACK_TEST_DB_PORT: String(db.port),
   // s3rver's continuation tokens use DES (TOOLCHAIN.md).
   NODE_OPTIONS: [process.env.NODE_OPTIONS, '--openssl-legacy-provider'].filter(Boolean).join(' '),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -24,6 +34,7 @@ function run(cmd, args) {
   }
   if (res.status !== 0) process.exit(res.status ?? 1);
 }
+
 
 const jestArgs = process.argv.slice(2);
 if (jestArgs.length === 0) run('npx', ['tsc', '--noEmit']);

@@ -8,11 +8,13 @@ import { useEmulators } from '../support/emulators';
 
 const emu = useEmulators('shelfstack-dbbackup');
 const database = `shelfstack_bk_${randomBytes(4).toString('hex')}`;
-const target = { host: '127.0.0.1', port: 3306, user: 'root', database };
+// npm test sets the port: the server on 3306, or a throwaway one it started (scripts/mariadb.js).
+const port = Number(process.env.SHELFSTACK_TEST_DB_PORT ?? 3306);
+const target = { host: '127.0.0.1', port, user: 'root', database };
 let conn: mysql.Connection;
 
 beforeAll(async () => {
-  conn = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' });
+  conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
   await conn.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
   await conn.query(`USE \`${database}\``);
   await conn.query('CREATE TABLE sessions (id VARCHAR(64) PRIMARY KEY, data TEXT, blobby BLOB) ENGINE=InnoDB');

@@ -157,7 +157,7 @@ describe('fleet reconcilers, over random event histories', () => {
           }
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: Number(process.env.FC_RUNS ?? 2000) },
     );
   });
 });
