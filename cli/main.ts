@@ -10,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   import: { summary: 'upload a local library (<dir>/<book>/<file>.mp3) to S3', load: () => require('./commands/import') },
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
+  sign: { summary: 'print a signed download link for <book>/<file>', load: () => require('./commands/sign') },
+  web: { summary: 'serve signed downloads through the S3 read-through disk cache', load: () => require('./commands/web') },
 };
 
 function usage(): string {

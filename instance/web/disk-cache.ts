@@ -1,0 +1,234 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { CacheControl, SweepResult } from '../cache-control';
+import type { ChunkRef } from '../../core/keys';
+import type { ManifestChunk } from '../../core/manifest';
+import type { Logger } from '../logger';
+import { Fill } from './fill';
+import type { ByteRange } from './http-ranges';
+import type { ManifestStore } from './manifests';
+import type { WebMetrics } from './metrics';
+import type { Origin } from './origin';
+import { Sweeper } from './sweeper';
+import { openTempFile, type OpenTempFile } from './temp-file';
+
+/**
+ * The read-through disk cache. Whole chunks live at `<dir>/chunks/<book>/<etag>/<file>`, so a
+ * chunk whose ETag changed in the manifest is simply not there and is fetched again; fills
+ * write `<dir>/tmp/<random>.part` and rename in (same filesystem, so the rename is atomic).
+ */
+export interface DiskCacheOptions {
+  dir: string;
+  maxBytes: number;
+  maxAgeSeconds: number;
+  origin: Origin;
+  manifests?: ManifestStore;
+  metrics: WebMetrics;
+  logger: Logger;
+  openTemp?: OpenTempFile;
+  sweepIntervalMs?: number;
+}
+
+/** Where a response's bytes come from, chosen before any header is sent (so origin trouble can still be a 502/503). */
+export interface ChunkReader {
+  source: 'hit' | 'miss' | 'origin';
+  /** Streams the range into `res` and ends it; resolves early if the customer goes away. */
+  pipeTo(res: ServerResponse, onBytes: (n: number) => void): Promise<void>;
+}
+
+const READ_SIZE = 256 * 1024;
+
+export class DiskCache implements CacheControl {
+  readonly chunksDir: string;
+  readonly tempDir: string;
+  private readonly fills = new Map<string, Fill>();
+  private readonly sweeper: Sweeper;
+
+  constructor(private readonly opts: DiskCacheOptions) {
+    this.chunksDir = path.join(opts.dir, 'chunks');
+    this.tempDir = path.join(opts.dir, 'tmp');
+    this.sweeper = new Sweeper({
+      chunksDir: this.chunksDir,
+      tempDir: this.tempDir,
+      maxBytes: opts.maxBytes,
+      maxAgeSeconds: opts.maxAgeSeconds,
+      logger: opts.logger,
+      metrics: opts.metrics,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.sweeper.start(this.opts.sweepIntervalMs ?? 60_000);
+    await mkdir(this.tempDir, { recursive: true });
+    await mkdir(this.chunksDir, { recursive: true });
+  }
+
+  stop(): void {
+    this.sweeper.stop();
+  }
+
+  sweep(): Promise<SweepResult> {
+    return this.sweeper.sweep();
+  }
+
+  async invalidate(book: string, file: string): Promise<boolean> {
+    this.opts.manifests?.forget(book);
+    const bookDir = path.join(this.chunksDir, book);
+    let removed = 0;
+    for (const etag of await readdir(bookDir).catch(() => [] as string[])) {
+      await unlink(path.join(bookDir, etag, file)).then(
+        () => removed++,
+        () => undefined,
+      );
+    }
+    this.opts.metrics.cacheEvictions.inc(removed);
+    return removed > 0;
+  }
+
+  /** The path of a whole cached chunk. */
+  chunkPath(ref: ChunkRef, chunk: ManifestChunk): string {
+    const etagDir = /^[A-Za-z0-9_-]{1,100}$/.test(chunk.etag) ? chunk.etag : createHash('sha256').update(chunk.etag).digest('hex');
+    return path.join(this.chunksDir, ref.book, etagDir, ref.file);
+  }
+
+  /** True when the chunk is cached whole (for the X-Accel-Redirect hand-off). */
+  async isCached(ref: ChunkRef, chunk: ManifestChunk): Promise<boolean> {
+    const s = await stat(this.chunkPath(ref, chunk)).catch(() => undefined);
+    return s?.size === chunk.size;
+  }
+
+  async open(ref: ChunkRef, chunk: ManifestChunk, range: ByteRange): Promise<ChunkReader> {
+    const finalPath = this.chunkPath(ref, chunk);
+    const cached = await stat(finalPath).catch(() => undefined);
+    if (cached?.size === chunk.size) {
+      this.opts.metrics.cacheHits.inc();
+      // The sweeper's LRU order is the atime; set it explicitly, as relatime would not.
+      const now = new Date();
+      await utimes(finalPath, now, cached.mtime).catch(() => undefined);
+      return fileReader(finalPath, range);
+    }
+    this.opts.metrics.cacheMisses.inc();
+    const fill = this.fills.get(finalPath) ?? this.startFill(ref, chunk, finalPath);
+    // A range beyond what the fill has should not wait for it: ask S3 for just those bytes.
+    if (range.start > fill.readable()) return this.originReader(ref, chunk, range);
+    await fill.ready;
+    if (fill.diskRefused && range.start >= fill.written) return this.originReader(ref, chunk, range);
+    return fillReader(fill, range, (from) => this.originReader(ref, chunk, from));
+  }
+
+  private async originReader(ref: ChunkRef, chunk: ManifestChunk, range: ByteRange): Promise<ChunkReader> {
+    const source = await this.opts.origin.open(ref, chunk, range.start === 0 && range.end === chunk.size - 1 ? undefined : range);
+    return {
+      source: 'origin',
+      async pipeTo(res, onBytes) {
+        source.body.on('data', (d: Buffer) => onBytes(d.length));
+        await pipeline(source.body, res);
+      },
+    };
+  }
+
+  private startFill(ref: ChunkRef, chunk: ManifestChunk, finalPath: string): Fill {
+    const tempPath = path.join(this.tempDir, `${randomBytes(8).toString('hex')}.part`);
+    const fill = new Fill(ref, chunk, tempPath, (temp) => this.publish(temp, finalPath), {
+      origin: this.opts.origin,
+      openTemp: this.opts.openTemp ?? openTempFile,
+    });
+    this.fills.set(finalPath, fill);
+    void fill.done.then((outcome) => {
+      this.fills.delete(finalPath);
+      this.opts.metrics.cacheFills.inc({ result: outcome });
+      const reason = fill.error?.message;
+      const log = { book: ref.book, file: ref.file, outcome, bytes: fill.written, ...(reason ? { reason } : {}) };
+      if (outcome === 'cached') this.opts.logger.info(log, 'cache_filled');
+      else this.opts.logger.warn(log, 'cache_fill_failed');
+      if (outcome === 'cached') this.afterFill(chunk.size);
+    });
+    return fill;
+  }
+
+  private async publish(tempPath: string, finalPath: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(path.dirname(finalPath), { recursive: true });
+      try {
+        await rename(tempPath, finalPath);
+        return;
+      } catch (e: unknown) {
+        // The sweeper may remove an emptied folder between our mkdir and rename.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 2) throw e;
+      }
+    }
+  }
+
+  private afterFill(size: number): void {
+    const gauge = this.opts.metrics.cacheBytes;
+    void gauge.get().then(({ values }) => {
+      const total = (values[0]?.value ?? 0) + size;
+      gauge.set(total);
+      if (total > this.opts.maxBytes) void this.sweep().catch(() => undefined);
+    });
+  }
+}
+
+function fileReader(filePath: string, range: ByteRange): ChunkReader {
+  return {
+    source: 'hit',
+    async pipeTo(res, onBytes) {
+      if (range.end < range.start) return void res.end();
+      const stream = createReadStream(filePath, { start: range.start, end: range.end, highWaterMark: READ_SIZE });
+      stream.on('data', (d) => onBytes(d.length));
+      await pipeline(stream, res);
+    },
+  };
+}
+
+/** Writes one buffer, waiting for the socket to drain (or close) when it is full. */
+async function writeChunk(res: ServerResponse, data: Buffer): Promise<void> {
+  if (res.write(data)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) => Promise<ChunkReader>): ChunkReader {
+  return {
+    source: 'miss',
+    async pipeTo(res, onBytes) {
+      fill.acquire();
+      let pos = range.start;
+      try {
+        while (pos <= range.end && !res.destroyed) {
+          const limit = fill.readable();
+          if (pos < limit) {
+            const length = Math.min(READ_SIZE, limit - pos, range.end + 1 - pos);
+            const buf = Buffer.allocUnsafe(length);
+            const n = await fill.read(buf, length, pos);
+            if (n <= 0) throw new Error('temp file shorter than written');
+            await writeChunk(res, n === length ? buf : buf.subarray(0, n));
+            onBytes(n);
+            pos += n;
+          } else if (fill.error) {
+            throw fill.error;
+          } else if (fill.diskRefused) {
+            // The disk gave up mid-fill: the rest comes straight from S3 for this customer.
+            return await (await fromOrigin({ start: pos, end: range.end })).pipeTo(res, onBytes);
+          } else {
+            await fill.progress(pos);
+          }
+        }
+      } finally {
+        fill.release();
+      }
+      if (!res.destroyed) res.end();
+    },
+  };
+}
