@@ -24,7 +24,7 @@ export interface TestWeb {
 export async function startTestWeb(proxyEndpoint: string, bucket: string, overrides: Partial<WebAppOptions> = {}): Promise<TestWeb> {
   const root = await tempDir('shelfstack-web-');
   const listingDir = path.join(root, 'listing');
-  const cacheDir = path.join(root, 'cache');
+  const cacheDir = overrides.cacheDir ?? path.join(root, 'cache');
   await mkdir(listingDir, { recursive: true });
   const logLines: Record<string, unknown>[] = [];
   const destination = new Writable({
