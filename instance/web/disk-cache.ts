@@ -67,8 +67,10 @@ export class DiskCache implements CacheControl {
     await mkdir(this.chunksDir, { recursive: true });
   }
 
-  stop(): void {
+  /** Stops the sweeper's timer and waits for the fills in progress (a fill outlives its customers). */
+  async stop(): Promise<void> {
     this.sweeper.stop();
+    await Promise.allSettled([...this.fills.values()].map((f) => f.done));
   }
 
   sweep(): Promise<SweepResult> {

@@ -29,7 +29,7 @@ export async function listenWeb(app: WebApp, opts: { port: number; host: string;
   const stop = (deadlineMs = 30_000) =>
     (stopping ??= (async () => {
       app.startDraining();
-      app.cache.stop();
+      const startedAt = Date.now();
       const closed = new Promise<void>((resolve) => app.server.close(() => resolve()));
       opts.logger.info({ in_flight: app.inFlight, deadline_ms: deadlineMs }, 'web_draining');
       // Keep-alive connections with no request in progress would otherwise hold close() open.
@@ -42,6 +42,8 @@ export async function listenWeb(app: WebApp, opts: { port: number; host: string;
       app.server.closeIdleConnections();
       await closed;
       clearInterval(idle);
+      // Fills whose customers are all served still finish into the cache, within what is left of the deadline.
+      await Promise.race([app.cache.stop(), new Promise((r) => setTimeout(r, Math.max(0, deadlineMs - (Date.now() - startedAt))).unref())]);
       clearTimeout(deadline);
       opts.logger.info({ cut }, 'web_stopped');
       return { cut };

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { ChunkRef } from '../../../core/keys';
@@ -67,6 +67,7 @@ export async function startTestWeb(proxyEndpoint: string, bucket: string, overri
     stop: async () => {
       await running.stop(1000);
       s3.destroy();
+      await rm(root, { recursive: true, force: true });
     },
   };
 }
