@@ -43,7 +43,7 @@ export const command: Command = {
   S3 emulator   ${info.s3.endpoint}  bucket ${info.s3.bucket}  keys ${info.s3.accessKeyId}/${info.s3.secretAccessKey}  data ${rel(path.join(dir, 's3'))}
   SQS emulator  ${info.sqs.endpoint}  queues shelfstack-local-uploads (+dlq), one signal queue per web server
   listing fn    S3 audiobooks/* -> uploads queue -> functions/listing.ts -> listing/<book>.json -> signals
-${stack.webs.map((w) => `  ${w.name.padEnd(12)}  listing ${rel(w.listingDir)}  (signal queue of ${w.instanceId})`).join('\n')}
+${stack.webs.map((w) => `  ${w.name.padEnd(12)}  ${w.url}  listing ${rel(w.listingDir)}  (signal queue of ${w.instanceId})`).join('\n')}
 
   settings      ${rel(path.join(dir, 'local.json'))}, and ${rel(path.join(dir, 'local.env'))} for the shelfstack verbs
 
@@ -51,7 +51,10 @@ Try it: upload a chunk, then see it in every web server's listing:
   set -a; . ${rel(path.join(dir, 'local.env'))}; set +a
   mkdir -p /tmp/library/B0001 && head -c 100000 /dev/urandom > "/tmp/library/B0001/Red Flower_1.mp3"
   npx shelfstack import /tmp/library
-  ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}`);
+  ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}
+
+Then download it with a signed link (the first request fills the cache, the next is a hit):
+  curl -sS -o /tmp/red.mp3 -D - "$(npx shelfstack sign 'B0001/Red Flower_1.mp3' --base ${stack.webs[0]!.url})"`);
 
     await new Promise<void>((resolve) => {
       const onSignal = () => resolve();

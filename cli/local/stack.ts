@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -5,9 +6,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
 import { ensureQueue } from '../../cloud/sqs';
+import type { CacheControl } from '../../instance/cache-control';
 import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
 import { ensureSignalQueue, SignalConsumer } from '../../instance/signal-consumer';
+import { buildWebApp } from '../../instance/web/app';
+import { listenWeb } from '../../instance/web/lifecycle';
 import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
 import { QueueRunner } from './queue-runner';
 import { routeNotifications } from './s3-notifications';
@@ -29,12 +33,19 @@ export interface LocalInfo {
   listings: string[];
 }
 
+/** The local download servers' signing key: new each run, written to local.env for `shelfstack sign`. */
+const LOCAL_SIGNING_KEY = `local-${randomBytes(18).toString('base64url')}`;
+
 export interface LocalWeb {
   name: string;
   instanceId: string;
   listingDir: string;
   sync: ListingSync;
   consumer: SignalConsumer;
+  /** The download server's address on loopback. */
+  url?: string;
+  /** Its download cache, for the agent's sweep/invalidate signals. */
+  cache?: CacheControl;
 }
 
 export interface LocalStack {
@@ -127,13 +138,25 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       });
       consumer.start();
       stops.push(() => consumer.stop());
-      webs.push({ name, instanceId, listingDir, sync, consumer });
+      const app = buildWebApp({
+        s3,
+        bucket,
+        listingDir,
+        cacheDir: path.join(dir, name, 'cache'),
+        cacheMaxBytes: 1024 ** 3,
+        cacheMaxAge: 7 * 86_400,
+        signingKey: LOCAL_SIGNING_KEY,
+        logger: logger.child({ instance: instanceId }),
+      });
+      const running = await listenWeb(app, { port: 0, host: '127.0.0.1', logger: logger.child({ instance: instanceId }) });
+      stops.push(() => running.stop(2000).then(() => undefined));
+      webs.push({ name, instanceId, listingDir, sync, consumer, url: running.url, cache: app.cache });
     }
 
     const info: LocalInfo = {
       s3: { endpoint: s3Server.endpoint, bucket, ...LOCAL_CREDENTIALS },
       sqs: { endpoint: sqsServer.endpoint },
-      web: [],
+      web: webs.map((w) => w.url!),
       listings: webs.map((w) => w.listingDir),
     };
     await writeLocalFiles(dir, info, cluster);
@@ -162,6 +185,7 @@ async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string): P
     AWS_ENDPOINT_URL_SQS: info.sqs.endpoint,
     SHELFSTACK_CLUSTER: cluster,
     SHELFSTACK_BUCKET: info.s3.bucket,
+    SHELFSTACK_SIGNING_KEY: LOCAL_SIGNING_KEY,
   };
   await writeFile(
     path.join(dir, 'local.env'),
