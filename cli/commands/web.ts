@@ -2,11 +2,12 @@ import { loadConfig } from '../../core/config';
 import { defaultS3 } from '../../cloud/clients';
 import { createLogger } from '../../instance/logger';
 import { buildWebApp } from '../../instance/web/app';
+import { apacheHandOff, nginxHandOff } from '../../instance/web/download';
 import { listenWeb } from '../../instance/web/lifecycle';
 import { createWebMetrics } from '../../instance/web/metrics';
 import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
 
-const help = `usage: shelfstack web [--port N] [--host ADDR] [--drain-seconds S]
+const help = `usage: shelfstack web [--port N] [--host ADDR] [--drain-seconds S] [--x-accel-redirect PREFIX | --x-sendfile]
 
 Serves signed downloads (GET|HEAD /audiobooks/<book>/<file>?expires=..&signature=..) through
 the S3 read-through disk cache, plus /healthz and /metrics. Logs JSON lines to stdout.
@@ -14,6 +15,10 @@ the S3 read-through disk cache, plus /healthz and /metrics. Logs JSON lines to s
   --port N           port to listen on (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0)
   --drain-seconds S  on SIGTERM/SIGINT, how long in-flight downloads may finish (default 30)
+  --x-accel-redirect PREFIX
+                     hand cache hits to nginx in front: answer X-Accel-Redirect: PREFIX/<book>/<etag>/<file>
+                     (an internal location aliased to SHELFSTACK_CACHE_DIR/chunks/); see README "Downloads"
+  --x-sendfile       hand cache hits to Apache (mod_xsendfile) in front with X-Sendfile: <path>
 
 Needs SHELFSTACK_BUCKET, SHELFSTACK_LISTING_DIR, SHELFSTACK_CACHE_DIR, SHELFSTACK_CACHE_MAX_BYTES,
 SHELFSTACK_CACHE_MAX_AGE and SHELFSTACK_SIGNING_KEY (SHELFSTACK_SIGNING_KEY_PREVIOUS while rotating),
@@ -30,7 +35,13 @@ export const command: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { port: { type: 'string' }, host: { type: 'string' }, 'drain-seconds': { type: 'string' } },
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'drain-seconds': { type: 'string' },
+        'x-accel-redirect': { type: 'string' },
+        'x-sendfile': { type: 'boolean' },
+      },
       false,
     );
     if (values.help) {
@@ -40,6 +51,9 @@ export const command: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const port = nonNegativeInt(values.port, 8080, '--port');
     if (port > 65535) throw new UsageError('--port must be at most 65535');
+    if (values['x-accel-redirect'] !== undefined && values['x-sendfile']) throw new UsageError('choose one of --x-accel-redirect and --x-sendfile');
+    if (values['x-accel-redirect'] !== undefined && !values['x-accel-redirect'].startsWith('/')) throw new UsageError('--x-accel-redirect must be a path starting with /');
+    const handOff = values['x-accel-redirect'] !== undefined ? nginxHandOff(values['x-accel-redirect']) : values['x-sendfile'] ? apacheHandOff : undefined;
     const drainMs = nonNegativeInt(values['drain-seconds'], 30, '--drain-seconds') * 1000;
     const config = loadConfig(
       commandEnv(values.config),
@@ -49,7 +63,7 @@ export const command: Command = {
 
     const logger = createLogger('shelfstack-web').child(config.instanceId ? { instance: config.instanceId } : {});
     const s3 = defaultS3();
-    const app = buildWebApp({ ...config, s3, logger, metrics: createWebMetrics({ processMetrics: true }) });
+    const app = buildWebApp({ ...config, s3, handOff, logger, metrics: createWebMetrics({ processMetrics: true }) });
     const web = await listenWeb(app, { port, host: values.host ?? '0.0.0.0', logger });
 
     // The one place that handles SIGTERM/SIGINT: drain, then exit; a second signal exits at once.

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger, type Logger } from '../logger';
 import { DiskCache } from './disk-cache';
-import { directoryListing, parseDownloadPath, serveDownload, type DownloadNote, type Listing } from './download';
+import { directoryListing, parseDownloadPath, serveDownload, type DownloadNote, type HandOff, type Listing } from './download';
 import { errorResponse } from './errors';
 import { ManifestStore } from './manifests';
 import { createWebMetrics, type WebMetrics } from './metrics';
@@ -29,6 +29,8 @@ export interface WebAppOptions {
   now?: () => number;
   originTimeouts?: { firstByteMs?: number; idleMs?: number };
   sweepIntervalMs?: number;
+  /** Hand cache hits to nginx (X-Accel-Redirect) or Apache (X-Sendfile) in front; off by default. */
+  handOff?: HandOff;
 }
 
 export interface WebApp {
@@ -70,6 +72,7 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
     manifests,
     cache,
     now: opts.now,
+    handOff: opts.handOff,
   };
   let draining = false;
   let inFlight = 0;

@@ -97,10 +97,17 @@ export class DiskCache implements CacheControl {
     return path.join(this.chunksDir, ref.book, etagDir, ref.file);
   }
 
-  /** True when the chunk is cached whole (for the X-Accel-Redirect hand-off). */
-  async isCached(ref: ChunkRef, chunk: ManifestChunk): Promise<boolean> {
-    const s = await stat(this.chunkPath(ref, chunk)).catch(() => undefined);
-    return s?.size === chunk.size;
+  /**
+   * For the X-Accel-Redirect/X-Sendfile hand-off: the cached chunk's path, counted and touched
+   * as a hit, or undefined on a miss (which Node then serves itself).
+   */
+  async claimHit(ref: ChunkRef, chunk: ManifestChunk): Promise<string | undefined> {
+    const finalPath = this.chunkPath(ref, chunk);
+    const cached = await stat(finalPath).catch(() => undefined);
+    if (cached?.size !== chunk.size) return undefined;
+    this.opts.metrics.cacheHits.inc();
+    await utimes(finalPath, new Date(), cached.mtime).catch(() => undefined);
+    return finalPath;
   }
 
   async open(ref: ChunkRef, chunk: ManifestChunk, range: ByteRange): Promise<ChunkReader> {
@@ -135,7 +142,7 @@ export class DiskCache implements CacheControl {
 
   private startFill(ref: ChunkRef, chunk: ManifestChunk, finalPath: string): Fill {
     const tempPath = path.join(this.tempDir, `${randomBytes(8).toString('hex')}.part`);
-    const fill = new Fill(ref, chunk, tempPath, (temp) => this.publish(temp, finalPath), {
+    const fill = new Fill(ref, chunk, tempPath, (temp) => this.publish(temp, finalPath, new Date(chunk.lastModified)), {
       origin: this.opts.origin,
       openTemp: this.opts.openTemp ?? openTempFile,
     });
@@ -152,7 +159,9 @@ export class DiskCache implements CacheControl {
     return fill;
   }
 
-  private async publish(tempPath: string, finalPath: string): Promise<void> {
+  private async publish(tempPath: string, finalPath: string, lastModified: Date): Promise<void> {
+    // The file's mtime is the chunk's Last-Modified, so a web server in front (X-Accel-Redirect) sends the same date.
+    await utimes(tempPath, new Date(), lastModified);
     for (let attempt = 0; ; attempt++) {
       await mkdir(path.dirname(finalPath), { recursive: true });
       try {

@@ -16,7 +16,26 @@ export interface DownloadDeps {
   manifests: ManifestStore;
   cache: DiskCache;
   now?: () => number;
+  handOff?: HandOff;
 }
+
+/**
+ * Hits handed to the web server in front: nginx's X-Accel-Redirect (an internal URI under a
+ * prefix) or Apache's X-Sendfile (the file's path). Node still authorises, answers 304/416/HEAD
+ * and serves misses; the front server sends the file and applies Range itself.
+ */
+export interface HandOff {
+  header: 'X-Accel-Redirect' | 'X-Sendfile';
+  /** The header's value for a cached file, given its path relative to the cache's chunks folder. */
+  target(relativePath: string, absolutePath: string): string;
+}
+
+export function nginxHandOff(prefix: string): HandOff {
+  const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return { header: 'X-Accel-Redirect', target: (rel) => base + rel.split(path.sep).map(encodeURIComponent).join('/') };
+}
+
+export const apacheHandOff: HandOff = { header: 'X-Sendfile', target: (_rel, abs) => abs };
 
 /** The web server's local listing: which chunks it may serve. */
 export interface Listing {
@@ -96,6 +115,19 @@ export async function serveDownload(
   if (req.method === 'HEAD') {
     res.writeHead(status).end();
     return;
+  }
+
+  // If-Range was decided here; the front server would judge it against its own validators, so Node keeps those.
+  if (deps.handOff && req.headers['if-range'] === undefined) {
+    const file = await deps.cache.claimHit(ref, chunk);
+    if (file) {
+      note.cache = 'hit';
+      res.removeHeader('Content-Length');
+      res.removeHeader('Content-Range');
+      res.setHeader(deps.handOff.header, deps.handOff.target(path.relative(deps.cache.chunksDir, file), file));
+      res.writeHead(200).end();
+      return;
+    }
   }
 
   const reader = await deps.cache.open(ref, chunk, range);
