@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -13,6 +12,7 @@ import type { ByteRange } from './http-ranges';
 import type { ManifestStore } from './manifests';
 import type { WebMetrics } from './metrics';
 import type { Origin } from './origin';
+import { ResponseWriter } from './response-writer';
 import { Sweeper } from './sweeper';
 import { openTempFile, type OpenTempFile } from './temp-file';
 
@@ -40,7 +40,7 @@ export interface ChunkReader {
   pipeTo(res: ServerResponse, onBytes: (n: number) => void): Promise<void>;
 }
 
-const READ_SIZE = 256 * 1024;
+const READ_SIZE = 64 * 1024;
 
 export class DiskCache implements CacheControl {
   readonly chunksDir: string;
@@ -188,26 +188,23 @@ function fileReader(filePath: string, range: ByteRange): ChunkReader {
   return {
     source: 'hit',
     async pipeTo(res, onBytes) {
-      if (range.end < range.start) return void res.end();
-      const stream = createReadStream(filePath, { start: range.start, end: range.end, highWaterMark: READ_SIZE });
-      stream.on('data', (d) => onBytes(d.length));
-      await pipeline(stream, res);
+      const fh = await open(filePath, 'r');
+      const out = new ResponseWriter(res, READ_SIZE);
+      try {
+        for (let pos = range.start; pos <= range.end && !out.closed; ) {
+          const buf = await out.buffer();
+          const n = (await fh.read(buf, 0, Math.min(READ_SIZE, range.end + 1 - pos), pos)).bytesRead;
+          if (n <= 0) throw new Error('cached chunk shorter than its manifest size');
+          out.send(n);
+          onBytes(n);
+          pos += n;
+        }
+        await out.end();
+      } finally {
+        await fh.close();
+      }
     },
   };
-}
-
-/** Writes one buffer, waiting for the socket to drain (or close) when it is full. */
-async function writeChunk(res: ServerResponse, data: Buffer): Promise<void> {
-  if (res.write(data)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) => Promise<ChunkReader>): ChunkReader {
@@ -215,22 +212,23 @@ function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) 
     source: 'miss',
     async pipeTo(res, onBytes) {
       fill.acquire();
+      const out = new ResponseWriter(res, READ_SIZE);
       let pos = range.start;
       try {
-        while (pos <= range.end && !res.destroyed) {
+        while (pos <= range.end && !out.closed) {
           const limit = fill.readable();
           if (pos < limit) {
-            const length = Math.min(READ_SIZE, limit - pos, range.end + 1 - pos);
-            const buf = Buffer.allocUnsafe(length);
-            const n = await fill.read(buf, length, pos);
+            const buf = await out.buffer();
+            const n = await fill.read(buf, Math.min(READ_SIZE, limit - pos, range.end + 1 - pos), pos);
             if (n <= 0) throw new Error('temp file shorter than written');
-            await writeChunk(res, n === length ? buf : buf.subarray(0, n));
+            out.send(n);
             onBytes(n);
             pos += n;
           } else if (fill.error) {
             throw fill.error;
           } else if (fill.diskRefused) {
             // The disk gave up mid-fill: the rest comes straight from S3 for this customer.
+            await out.settle();
             return await (await fromOrigin({ start: pos, end: range.end })).pipeTo(res, onBytes);
           } else {
             await fill.progress(pos);
@@ -239,7 +237,7 @@ function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) 
       } finally {
         fill.release();
       }
-      if (!res.destroyed) res.end();
+      await out.end();
     },
   };
 }
