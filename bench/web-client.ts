@@ -14,34 +14,57 @@ interface Args {
   concurrency: number;
 }
 
-function get(url: string): Promise<{ status: number; bytes: number }> {
+interface Result {
+  status: number;
+  bytes: number;
+  firstByteMs: number;
+}
+
+const t0 = performance.now();
+
+function get(url: string): Promise<Result> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent: false }, (res) => {
         let bytes = 0;
-        res.on('data', (d: Buffer) => (bytes += d.length));
-        res.on('end', () => resolve({ status: res.statusCode!, bytes }));
+        let firstByteMs = 0;
+        res.on('data', (d: Buffer) => {
+          if (bytes === 0) firstByteMs = performance.now() - t0;
+          bytes += d.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, bytes, firstByteMs }));
         res.on('error', reject);
       })
       .on('error', reject);
   });
 }
 
-async function s3Get(a: Args): Promise<{ status: number; bytes: number }> {
+async function s3Get(a: Args): Promise<Result> {
   const s3 = new S3Client({ endpoint: a.s3Endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, responseChecksumValidation: 'WHEN_REQUIRED' });
   const res = await s3.send(new GetObjectCommand({ Bucket: a.bucket, Key: a.key }));
   let bytes = 0;
-  for await (const d of res.Body as Readable) bytes += (d as Buffer).length;
+  let firstByteMs = 0;
+  for await (const d of res.Body as Readable) {
+    if (bytes === 0) firstByteMs = performance.now() - t0;
+    bytes += (d as Buffer).length;
+  }
   s3.destroy();
-  return { status: 200, bytes };
+  return { status: 200, bytes, firstByteMs };
 }
 
 async function main() {
   const a = JSON.parse(process.argv[2]!) as Args;
-  const started = performance.now();
   const results = await Promise.all(Array.from({ length: a.concurrency }, () => (a.url ? get(a.url) : s3Get(a))));
-  const ms = performance.now() - started;
-  console.log(JSON.stringify({ ms, bytes: results.reduce((s, r) => s + r.bytes, 0), statuses: results.map((r) => r.status) }));
+  const ms = performance.now() - t0;
+  const firstBytes = results.map((r) => r.firstByteMs).sort((x, y) => x - y);
+  console.log(
+    JSON.stringify({
+      ms,
+      bytes: results.reduce((s, r) => s + r.bytes, 0),
+      statuses: results.map((r) => r.status),
+      firstByteMs: { median: firstBytes[Math.floor(firstBytes.length / 2)], max: firstBytes[firstBytes.length - 1] },
+    }),
+  );
 }
 
 void main();

@@ -237,6 +237,7 @@ export async function timedDownloads(args: { url?: string; s3Endpoint?: string; 
   ms: number;
   bytes: number;
   statuses: number[];
+  firstByteMs: { median: number; max: number };
 }> {
   const r = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, 'web-client.ts'), JSON.stringify(args)], { ...process.env, NODE_OPTIONS: '' });
   if (r.status !== 0) throw new Error(`web-client failed: ${r.stderr}`);
