@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatChunkKey, type ChunkRef } from '../../core/keys';
 import { bareEtag, type ManifestChunk } from '../../core/manifest';
@@ -60,10 +61,18 @@ export class Origin {
       body.destroy();
       throw new OriginError(`S3 holds another version of ${ref.book}/${ref.file} than the manifest`, true);
     }
+    // A pass-through that re-arms the stall timer per chunk. (A 'data' listener on the SDK's body
+    // would set it flowing before the caller reads, and drop the first chunks.)
     const idleMs = this.opts.idleTimeoutMs ?? 30_000;
-    let idle = setTimeout(() => body.destroy(new OriginError('S3 body stalled', true)), idleMs);
-    body.on('data', () => idle.refresh());
-    body.once('close', () => clearTimeout(idle));
-    return { body, abort: () => body.destroy(new OriginError('origin transfer aborted', true)) };
+    const watched = new Transform({
+      transform(chunk, _encoding, done) {
+        idle.refresh();
+        done(null, chunk);
+      },
+    });
+    const idle = setTimeout(() => watched.destroy(new OriginError('S3 body stalled', true)), idleMs);
+    watched.once('close', () => clearTimeout(idle));
+    pipeline(body, watched).catch((e: unknown) => watched.destroy(e instanceof Error ? e : new Error(String(e))));
+    return { body: watched, abort: () => watched.destroy(new OriginError('origin transfer aborted', true)) };
   }
 }

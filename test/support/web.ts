@@ -26,6 +26,8 @@ export interface CountingProxy {
   resetAfterBytes: number | undefined;
   /** Chunk GETs wait for this before being forwarded (lets a test line up concurrent misses). */
   hold: Promise<void> | undefined;
+  /** Every chunk GET from now on has the byte at this offset flipped (headers, ETag included, unchanged). */
+  corruptAtByte: number | undefined;
   /** Chunk GET bodies are sent this slowly (bytes per 10 ms tick), for tests that need a fill in progress. */
   throttleBytesPer10ms: number | undefined;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     requests: 0,
     resetAfterBytes: undefined,
     hold: undefined,
+    corruptAtByte: undefined,
     throttleBytesPer10ms: undefined,
     close: async () => {
       server.closeAllConnections();
@@ -59,9 +62,14 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         res.writeHead(ur.statusCode ?? 502, ur.headers);
         const resetAfter = isChunkGet ? proxy.resetAfterBytes : undefined;
         const throttle = isChunkGet ? proxy.throttleBytesPer10ms : undefined;
-        if (resetAfter === undefined && throttle === undefined) return void ur.pipe(res);
+        const corruptAt = isChunkGet ? proxy.corruptAtByte : undefined;
+        if (resetAfter === undefined && throttle === undefined && corruptAt === undefined) return void ur.pipe(res);
         let sent = 0;
         ur.on('data', (d: Buffer) => {
+          if (corruptAt !== undefined && corruptAt >= sent && corruptAt < sent + d.length) {
+            d = Buffer.from(d);
+            d[corruptAt - sent] = d[corruptAt - sent]! ^ 0xff;
+          }
           if (resetAfter !== undefined && sent + d.length >= resetAfter) {
             res.write(d.subarray(0, Math.max(0, resetAfter - sent)));
             ur.destroy();
@@ -72,7 +80,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
           res.write(d);
           if (throttle !== undefined) {
             ur.pause();
-            setTimeout(() => ur.resume(), Math.ceil((d.length / throttle) * 10));
+            // unref: a deliberately stalled body must not keep the test process alive.
+            setTimeout(() => ur.resume(), Math.ceil((d.length / throttle) * 10)).unref();
           }
         });
         ur.on('end', () => res.end());

@@ -18,6 +18,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   proxy.resetAfterBytes = undefined;
+  proxy.corruptAtByte = undefined;
+  proxy.hold = undefined;
   proxy.throttleBytesPer10ms = undefined;
   for (const w of started.splice(0)) await w.stop();
 });
@@ -98,6 +100,37 @@ describe('when things go wrong during a fill', () => {
     proxy.resetAfterBytes = undefined;
     const retry = await fetchRaw(web.url, link(BOOK, file));
     expect(retry.body.equals(body)).toBe(true);
+  });
+
+  test('bytes that do not match the manifest MD5 are never completed to the customer nor cached', async () => {
+    const body = randomChunk(2 * MB);
+    const file = 'Corrupt_1.mp3';
+    await putBook(emu, BOOK, { [file]: body });
+    const web = await webWith({ [file]: body });
+    proxy.corruptAtByte = 1000;
+    const r = await fetchRaw(web.url, link(BOOK, file));
+    expect(r.complete && r.body.length === body.length).toBe(false);
+    expect(r.body.length).toBeLessThan(body.length);
+    await until(async () => (await listCache(web, 'tmp')).length === 0, 5000, 'the temp file to go');
+    expect(await listCache(web, 'chunks')).toEqual([]);
+    expect(await web.app.metrics.registry.getSingleMetricAsString('shelfstack_cache_fills_total')).toContain('result="mismatch"} 1');
+  });
+
+  test('an S3 that does not answer in time is a 503; one that stalls mid-body breaks the response', async () => {
+    const body = randomChunk(1 * MB);
+    const file = 'Slow_1.mp3';
+    await putBook(emu, BOOK, { [file]: body });
+    const web = await webWith({ [file]: body }, { originTimeouts: { firstByteMs: 300, idleMs: 300 } });
+    let release = () => undefined as void;
+    proxy.hold = new Promise<void>((r) => (release = r));
+    const silent = await fetchRaw(web.url, link(BOOK, file));
+    expect([silent.status, silent.headers['retry-after']]).toEqual([503, '5']);
+    release();
+    proxy.hold = undefined;
+    proxy.throttleBytesPer10ms = 1; // after the first piece, the next waits for minutes
+    const stalled = await fetchRaw(web.url, link(BOOK, file));
+    expect(stalled.complete && stalled.body.length === body.length).toBe(false);
+    expect(await listCache(web, 'chunks')).toEqual([]);
   });
 
   test('a chunk the manifest lists but S3 no longer holds is a 503 with Retry-After, and nothing is cached', async () => {
