@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import { mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CacheControl, SweepResult } from '../cache-control';
@@ -12,7 +11,7 @@ import type { ByteRange } from './http-ranges';
 import type { ManifestStore } from './manifests';
 import type { WebMetrics } from './metrics';
 import type { Origin } from './origin';
-import { ResponseWriter } from './response-writer';
+import { fileReader, fillReader, type ChunkReader } from './chunk-readers';
 import { Sweeper } from './sweeper';
 import { openTempFile, type OpenTempFile } from './temp-file';
 
@@ -33,14 +32,6 @@ export interface DiskCacheOptions {
   sweepIntervalMs?: number;
 }
 
-/** Where a response's bytes come from, chosen before any header is sent (so origin trouble can still be a 502/503). */
-export interface ChunkReader {
-  source: 'hit' | 'miss' | 'origin';
-  /** Streams the range into `res` and ends it; resolves early if the customer goes away. */
-  pipeTo(res: ServerResponse, onBytes: (n: number) => void): Promise<void>;
-}
-
-const READ_SIZE = 64 * 1024;
 
 export class DiskCache implements CacheControl {
   readonly chunksDir: string;
@@ -182,62 +173,4 @@ export class DiskCache implements CacheControl {
       if (total > this.opts.maxBytes) void this.sweep().catch(() => undefined);
     });
   }
-}
-
-function fileReader(filePath: string, range: ByteRange): ChunkReader {
-  return {
-    source: 'hit',
-    async pipeTo(res, onBytes) {
-      const fh = await open(filePath, 'r');
-      const out = new ResponseWriter(res, READ_SIZE);
-      try {
-        for (let pos = range.start; pos <= range.end && !out.closed; ) {
-          const buf = await out.buffer();
-          const n = (await fh.read(buf, 0, Math.min(READ_SIZE, range.end + 1 - pos), pos)).bytesRead;
-          if (n <= 0) throw new Error('cached chunk shorter than its manifest size');
-          out.send(n);
-          onBytes(n);
-          pos += n;
-        }
-        await out.end();
-      } finally {
-        await fh.close();
-      }
-    },
-  };
-}
-
-function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) => Promise<ChunkReader>): ChunkReader {
-  return {
-    source: 'miss',
-    async pipeTo(res, onBytes) {
-      fill.acquire();
-      const out = new ResponseWriter(res, READ_SIZE);
-      let pos = range.start;
-      try {
-        while (pos <= range.end && !out.closed) {
-          const limit = fill.readable();
-          if (pos < limit) {
-            const buf = await out.buffer();
-            const n = await fill.read(buf, Math.min(READ_SIZE, limit - pos, range.end + 1 - pos), pos);
-            if (n <= 0) throw new Error('temp file shorter than written');
-            out.send(n);
-            onBytes(n);
-            pos += n;
-          } else if (fill.error) {
-            throw fill.error;
-          } else if (fill.diskRefused) {
-            // The disk gave up mid-fill: the rest comes straight from S3 for this customer.
-            await out.settle();
-            return await (await fromOrigin({ start: pos, end: range.end })).pipeTo(res, onBytes);
-          } else {
-            await fill.progress(pos);
-          }
-        }
-      } finally {
-        fill.release();
-      }
-      await out.end();
-    },
-  };
 }
