@@ -27,6 +27,17 @@ process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
+// Servers this benchmark started; if it is interrupted they go with it rather than linger.
+const started = new Set<ChildProcess>();
+process.once('exit', () => started.forEach((c) => c.kill('SIGKILL')));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
+function track(child: ChildProcess): ChildProcess {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  return child;
+}
+
 export function ensureTool(cmd: string, aptPackage: string): void {
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0) return;
   if (process.getuid?.() !== 0) throw new Error(`${cmd} is missing: sudo apt-get install -y ${aptPackage}`);
@@ -97,7 +108,7 @@ export interface WebProcess {
 
 export async function startWeb(world: BenchWorld, name: string, extraArgs: string[] = []): Promise<WebProcess> {
   const cacheDir = path.join(world.dir, `cache-${name}`);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/shelfstack.js'), 'web', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
+  const child = track(spawn(process.execPath, [path.join(ROOT, 'bin/shelfstack.js'), 'web', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
     env: {
       ...process.env,
       // The web server needs no legacy OpenSSL; keep its process as on EC2.
@@ -112,7 +123,7 @@ export async function startWeb(world: BenchWorld, name: string, extraArgs: strin
       SHELFSTACK_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  }));
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -201,7 +212,7 @@ http {
 }`;
   const confPath = path.join(prefix, 'nginx.conf');
   await writeFile(confPath, conf);
-  const child = spawn('nginx', ['-p', prefix, '-c', confPath], { stdio: 'inherit' });
+  const child = track(spawn('nginx', ['-p', prefix, '-c', confPath], { stdio: 'inherit' }));
   await waitForPort(port);
   return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
