@@ -7,8 +7,8 @@ import { startLocalStack } from '../local/stack';
 const help = `usage: shelfstack local [--dir DIR] [--webs N] [--verbose]
 
 Runs the whole system on this machine, on loopback only: an S3 emulator, an SQS emulator, the
-control-plane functions on their local triggers, and N web servers' listings (default 2), kept
-in step by signals. Writes DIR/local.json (default DIR: .shelfstack) and runs until Ctrl-C.
+control-plane functions on their local triggers, and N web servers (default 2), each serving
+signed downloads with its own cache and a listing kept in step by signals. Writes DIR/local.json (default DIR: .shelfstack) and runs until Ctrl-C.
 
   --verbose   log every component's JSON lines to stdout`;
 
