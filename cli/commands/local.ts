@@ -7,9 +7,9 @@ import { startLocalStack } from '../local/stack';
 const help = `usage: shelfstack local [--dir DIR] [--webs N] [--verbose]
 
 Runs the whole system on this machine, on loopback only: an S3 emulator, an SQS emulator, the
-control-plane functions on their local triggers, the FTP ingest server, and N web servers'
-listings (default 2), each kept in step by its signals agent. Writes DIR/local.json (default
-DIR: .shelfstack) and runs until Ctrl-C.
+control-plane functions on their local triggers, the FTP ingest server, and N web servers
+(default 2), each serving signed downloads with its own cache, and a listing kept in step by its
+signals agent. Writes DIR/local.json (default DIR: .shelfstack) and runs until Ctrl-C.
 
   --verbose   log every component's JSON lines to stdout`;
 
@@ -46,7 +46,7 @@ export const command: Command = {
   S3 emulator   ${info.s3.endpoint}  bucket ${info.s3.bucket}  keys ${info.s3.accessKeyId}/${info.s3.secretAccessKey}  data ${rel(path.join(dir, 's3'))}
   SQS emulator  ${info.sqs.endpoint}  queues shelfstack-local-uploads (+dlq), one signal queue per web server
   listing fn    S3 audiobooks/* -> uploads queue -> functions/listing.ts -> listing/<book>.json -> signals
-${stack.webs.map((w) => `  ${w.name.padEnd(12)}  listing ${rel(w.listingDir)}  (agent on the signal queue of ${w.instanceId})`).join('\n')}
+${stack.webs.map((w) => `  ${w.name.padEnd(12)}  ${w.url}  listing ${rel(w.listingDir)}  (agent on the signal queue of ${w.instanceId})`).join('\n')}
   FTP ingest    ftp://${info.ftp.host}:${info.ftp.port}  user ${info.ftp.users[0]!.user} / ${info.ftp.users[0]!.password}  (upload to audiobooks/<book>/<file>.mp3)
 
   settings      ${rel(path.join(dir, 'local.json'))}, and ${rel(path.join(dir, 'local.env'))} for the shelfstack verbs
@@ -55,7 +55,10 @@ Try it: upload a chunk, then see it in every web server's listing:
   set -a; . ${rel(path.join(dir, 'local.env'))}; set +a
   mkdir -p /tmp/library/B0001 && head -c 100000 /dev/urandom > "/tmp/library/B0001/Red Flower_1.mp3"
   npx shelfstack import /tmp/library
-  ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}`);
+  ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}
+
+Then download it with a signed link (the first request fills the cache, the next is a hit):
+  curl -sS -o /tmp/red.mp3 -D - "$(npx shelfstack sign 'B0001/Red Flower_1.mp3' --base ${stack.webs[0]!.url})"`);
 
     // `on`, not `once`: Ctrl-C may arrive twice (from the terminal and forwarded by a parent).
     await new Promise<void>((resolve) => {

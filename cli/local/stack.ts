@@ -7,10 +7,13 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
 import { ensureQueue } from '../../cloud/sqs';
 import { Agent } from '../../instance/agent';
+import type { CacheControl } from '../../instance/cache-control';
 import { FtpIngestServer } from '../../instance/ftp/server';
 import { addUser } from '../../instance/ftp/users';
 import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
+import { buildWebApp } from '../../instance/web/app';
+import { listenWeb } from '../../instance/web/lifecycle';
 import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
 import { QueueRunner } from './queue-runner';
 import { routeNotifications } from './s3-notifications';
@@ -35,12 +38,19 @@ export interface LocalInfo {
   ftp: { host: string; port: number; users: { user: string; password: string; role: string }[] };
 }
 
+/** The local download servers' signing key: new each run, written to local.env for `shelfstack sign`. */
+const LOCAL_SIGNING_KEY = `local-${randomBytes(18).toString('base64url')}`;
+
 export interface LocalWeb {
   name: string;
   instanceId: string;
   listingDir: string;
   sync: ListingSync;
   agent: Agent;
+  /** The download server's address on loopback. */
+  url: string;
+  /** Its download cache, which the agent sweeps and invalidates on signals. */
+  cache: CacheControl;
 }
 
 export interface LocalStack {
@@ -119,7 +129,19 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await mkdir(listingDir, { recursive: true });
       const sync = new ListingSync({ s3, bucket, dir: listingDir, logger: logger.child({ instance: instanceId }) });
       await sync.syncAll();
-      // The same agent as `shelfstack agent` on EC2, in this process; the web tier's cache plugs in as its CacheControl.
+      const app = buildWebApp({
+        s3,
+        bucket,
+        listingDir,
+        cacheDir: path.join(dir, name, 'cache'),
+        cacheMaxBytes: 1024 ** 3,
+        cacheMaxAge: 7 * 86_400,
+        signingKey: LOCAL_SIGNING_KEY,
+        logger: logger.child({ instance: instanceId }),
+      });
+      const running = await listenWeb(app, { port: 0, host: '127.0.0.1', logger: logger.child({ instance: instanceId }) });
+      stops.push(() => running.stop(2000).then(() => undefined));
+      // The same agent as `shelfstack agent` on EC2, in this process, with the web server's cache as its CacheControl.
       const agent = new Agent({
         s3,
         sqs,
@@ -127,13 +149,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         bucket,
         instanceId,
         listing: sync,
+        cache: app.cache,
         // Short polls: the SQS emulator answers a long poll only when its wait ends.
         waitSeconds: 1,
         logger: logger.child({ instance: instanceId }),
       });
       await agent.start();
       stops.push(() => agent.stop());
-      webs.push({ name, instanceId, listingDir, sync, agent });
+      webs.push({ name, instanceId, listingDir, sync, agent, url: running.url, cache: app.cache });
     }
 
     // The FTP ingest server with one narrator whose fresh password goes into local.json.
@@ -161,7 +184,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const info: LocalInfo = {
       s3: { endpoint: s3Server.endpoint, bucket, ...LOCAL_CREDENTIALS },
       sqs: { endpoint: sqsServer.endpoint },
-      web: [],
+      web: webs.map((w) => w.url),
       listings: webs.map((w) => w.listingDir),
       ftp: { host: '127.0.0.1', port: ftp.port, users: [ftpUser] },
     };
@@ -191,6 +214,7 @@ async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string): P
     AWS_ENDPOINT_URL_SQS: info.sqs.endpoint,
     SHELFSTACK_CLUSTER: cluster,
     SHELFSTACK_BUCKET: info.s3.bucket,
+    SHELFSTACK_SIGNING_KEY: LOCAL_SIGNING_KEY,
   };
   await writeFile(
     path.join(dir, 'local.env'),

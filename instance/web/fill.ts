@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import type { ChunkRef } from '../../core/keys';
+import type { ManifestChunk } from '../../core/manifest';
+import { CacheDiskError, OriginError, isDiskRefusal } from './errors';
+import type { Origin, OriginBody } from './origin';
+import type { OpenTempFile, TempFile } from './temp-file';
+
+export type FillOutcome = 'cached' | 'origin_failed' | 'disk_refused' | 'mismatch';
+
+/**
+ * One S3 GET of a whole chunk into a temp file, shared by every customer who asks for the chunk
+ * meanwhile. Customers read the temp file behind the writer (so a slow one never slows the fill
+ * or the others, and none holds the chunk in memory), and the file is renamed into the cache only
+ * when its size and MD5 match the manifest. A fill runs to its end even when every customer left.
+ */
+export class Fill {
+  /** Bytes of the chunk written to the temp file so far; readers may read below this. */
+  written = 0;
+  /** The bytes passed the size and MD5 checks: the last byte may go out. */
+  verified = false;
+  /** Set when the fill stopped for good; `diskRefused` readers continue from S3 themselves. */
+  outcome: FillOutcome | undefined;
+  diskRefused = false;
+  error: Error | undefined;
+  /** Settles when S3 answered with the manifest's chunk (or the disk refused first); rejects with an OriginError. */
+  readonly ready: Promise<void>;
+  readonly done: Promise<FillOutcome>;
+
+  private file: TempFile | undefined;
+  private readers = 0;
+  private closed = false;
+  private wakeups: (() => void)[] = [];
+  private signalReady!: (e?: Error) => void;
+
+  constructor(
+    readonly ref: ChunkRef,
+    readonly chunk: ManifestChunk,
+    private readonly tempPath: string,
+    private readonly publish: (tempPath: string) => Promise<void>,
+    private readonly deps: { origin: Origin; openTemp: OpenTempFile },
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.signalReady = (e) => (e ? reject(e) : resolve());
+    });
+    this.ready.catch(() => undefined);
+    this.done = this.run().finally(() => this.maybeClose());
+  }
+
+  /**
+   * How far readers may read: everything written, except that the chunk's last byte waits for
+   * the checks, so a customer never receives a complete-looking body that failed them.
+   */
+  readable(): number {
+    return this.verified || this.diskRefused ? this.written : Math.min(this.written, this.chunk.size - 1);
+  }
+
+  /** Reads bytes below `readable()` of the temp file (open until the last reader lets go). */
+  read(into: Buffer, length: number, position: number): Promise<number> {
+    return this.file!.read(into, length, position);
+  }
+
+  acquire(): void {
+    this.readers++;
+  }
+
+  release(): void {
+    this.readers--;
+    this.maybeClose();
+  }
+
+  /** Resolves once more than `position` bytes are readable, or the fill has stopped. */
+  progress(position: number): Promise<void> {
+    if (this.readable() > position || this.outcome || this.diskRefused) return Promise.resolve();
+    return new Promise((resolve) => this.wakeups.push(resolve));
+  }
+
+  private wake(): void {
+    for (const w of this.wakeups.splice(0)) w();
+  }
+
+  private async run(): Promise<FillOutcome> {
+    try {
+      this.file = await this.deps.openTemp(this.tempPath);
+    } catch (e: unknown) {
+      return this.finish('disk_refused', new CacheDiskError(`cannot create temp file: ${(e as Error).message}`));
+    }
+    let source: OriginBody;
+    try {
+      source = await this.deps.origin.open(this.ref, this.chunk);
+    } catch (e: unknown) {
+      return this.finish('origin_failed', e instanceof OriginError ? e : new OriginError(String(e), true, { cause: e }));
+    }
+    this.signalReady();
+    const md5 = createHash('md5');
+    try {
+      for await (const data of source.body as AsyncIterable<Buffer>) {
+        md5.update(data);
+        await this.file.write(data, this.written);
+        this.written += data.length;
+        this.wake();
+      }
+    } catch (e: unknown) {
+      source.abort();
+      if (isDiskRefusal(e)) return this.finish('disk_refused', new CacheDiskError((e as Error).message));
+      return this.finish('origin_failed', e instanceof OriginError ? e : new OriginError(`S3 body failed: ${(e as Error).message}`, true, { cause: e }));
+    }
+    // Multipart ETags are not an MD5 of the bytes; for them the size and S3's ETag header must do.
+    const md5Etag = /^[0-9a-f]{32}$/.test(this.chunk.etag);
+    if (this.written !== this.chunk.size || (md5Etag && md5.digest('hex') !== this.chunk.etag)) {
+      return this.finish('mismatch', new OriginError(`fill of ${this.ref.book}/${this.ref.file} does not match its manifest`, true));
+    }
+    this.verified = true;
+    this.wake();
+    try {
+      await this.file.datasync();
+      await this.publish(this.tempPath);
+    } catch (e: unknown) {
+      // The customers already have every byte; only the cache copy is lost.
+      return this.finish('disk_refused', new CacheDiskError((e as Error).message));
+    }
+    return this.finish('cached');
+  }
+
+  private async finish(outcome: FillOutcome, error?: Error): Promise<FillOutcome> {
+    if (outcome === 'disk_refused') this.diskRefused = true;
+    else this.error = error;
+    if (outcome !== 'cached') await unlink(this.tempPath).catch(() => undefined);
+    this.outcome = outcome;
+    // A disk refusal before S3 answered still lets customers be served, straight from S3.
+    this.signalReady(outcome === 'origin_failed' || outcome === 'mismatch' ? error : undefined);
+    this.wake();
+    return outcome;
+  }
+
+  private maybeClose(): void {
+    if (this.readers > 0 || !this.outcome || this.closed || !this.file) return;
+    this.closed = true;
+    void this.file.close().catch(() => undefined);
+  }
+}
