@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import { signalQueuePrefix } from '../core/signals';
 import { checkableInstances, classifySweepEvent, planQueueCleanup } from '../core/sweep-plan';
-import { defaultSqs } from '../cloud/clients';
+import { defaultEc2, defaultSqs } from '../cloud/clients';
 import { existingInstances } from '../cloud/instance-states';
 import { deleteQueue } from '../cloud/signal-queues';
 import { publishSignal } from '../cloud/signals';
@@ -53,4 +53,4 @@ export function sweepHandler(deps: SweepDeps) {
 const logger = new Logger({ serviceName: 'shelfstack-sweep' });
 const config = loadConfig(process.env, ['cluster']);
 
-export const handler = sweepHandler({ sqs: defaultSqs(), ec2: new EC2Client({}), logger, ...config });
+export const handler = sweepHandler({ sqs: defaultSqs(), ec2: defaultEc2(), logger, ...config });

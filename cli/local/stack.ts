@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
@@ -15,6 +15,7 @@ import { silentLogger, type Logger } from '../../instance/logger';
 import { buildWebApp } from '../../instance/web/app';
 import { listenWeb } from '../../instance/web/lifecycle';
 import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
+import { routeObjectEvents, scheduleEvery } from './eventbridge';
 import { QueueRunner } from './queue-runner';
 import { routeNotifications } from './s3-notifications';
 
@@ -26,6 +27,8 @@ export interface LocalStackOptions {
   bucket?: string;
   /** The FTP server's port (default: any free one). */
   ftpPort?: number;
+  /** How often the local schedule runs the sweep function (default 10 minutes). */
+  sweepEveryMs?: number;
   logger?: Logger;
 }
 
@@ -93,6 +96,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_S3: s3Server.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+      // No emulator for these: a call that slipped through fails here instead of reaching AWS.
+      AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_ROUTE_53: 'http://127.0.0.1:9',
       SHELFSTACK_CLUSTER: cluster,
       SHELFSTACK_BUCKET: bucket,
     });
@@ -120,6 +126,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const uploads = new QueueRunner({ sqs, queueUrl: uploadsUrl, queueArn: await queueArn(sqs, uploadsUrl), handler, logger });
     uploads.start();
     stops.push(() => uploads.stop());
+
+    // The sweep function: chunk overwrites and deletions invalidate cached copies; a schedule sweeps.
+    const sweep = (require('../../functions/sweep') as { handler: (e: EventBridgeEvent<string, unknown>) => Promise<void> }).handler;
+    const onSweepError = (e: Error) => logger.error({ reason: e.message }, 'local_sweep_failed');
+    stops.push(routeObjectEvents(s3Server.events, bucket, sweep, onSweepError));
+    stops.push(scheduleEvery(opts.sweepEveryMs ?? 10 * 60_000, sweep, onSweepError));
 
     const webs: LocalWeb[] = [];
     for (let i = 1; i <= (opts.webCount ?? 2); i++) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { startLocalStack, type LocalStack } from '../../cli/local/stack';
+import { signedPath } from '../../core/signing';
 import { tempDir } from '../support/emulators';
 import { pollUntil } from '../support/poll';
 
@@ -37,6 +38,25 @@ describe('the local rehearsal', () => {
     for (const web of stack.webs) {
       await pollUntil(`${web.name} to drop the book`, async () => !(await files(web.listingDir)).includes('LOC1'));
     }
+  });
+
+  it('serves a signed download from every web server, and drops the cached copy when the chunk is overwritten', async () => {
+    const ref = { book: 'LOC2', file: 'Kapitel Über + 1.mp3' };
+    const key = `audiobooks/${ref.book}/${ref.file}`;
+    await stack.s3.send(new PutObjectCommand({ Bucket: 'shelfstack-local', Key: key, Body: 'first cut' }));
+    const env = await readFile(path.join(dir, 'local.env'), 'utf8');
+    const signingKey = /^SHELFSTACK_SIGNING_KEY=(.*)$/m.exec(env)![1]!;
+    const link = signedPath(signingKey, ref, Math.floor(Date.now() / 1000) + 600);
+    for (const web of stack.webs) {
+      await pollUntil(`${web.name} to list the chunk`, async () => (await files(path.join(web.listingDir, 'LOC2'))).includes(ref.file));
+      const res = await fetch(`${web.url}${link}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('first cut');
+    }
+    const invalidate = jest.spyOn(stack.webs[0]!.cache, 'invalidate');
+    await stack.s3.send(new PutObjectCommand({ Bucket: 'shelfstack-local', Key: key, Body: 'second cut' }));
+    await pollUntil('the invalidate signal to reach web1\'s cache', () => invalidate.mock.calls.some(([book, file]) => book === ref.book && file === ref.file));
+    await pollUntil('web1 to serve the new cut', async () => (await (await fetch(`${stack.webs[0]!.url}${link}`)).text()) === 'second cut');
   });
 
   it('sends a malformed upload event to the dead-letter queue and keeps going', async () => {
