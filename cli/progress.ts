@@ -11,7 +11,8 @@ export interface Progress {
 export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr, everyMs = 5000): Progress {
   let total = 0;
   let count = 0;
-  let lastDraw = 0;
+  // A log gets its first line after `everyMs`: short work shows only its summary.
+  let lastDraw = stream.isTTY ? 0 : Date.now();
   let note = '';
   const started = Date.now();
   const tty = Boolean(stream.isTTY);
