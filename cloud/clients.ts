@@ -1,11 +1,11 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * Default clients, built once per process (per Lambda container). Region, credentials and
  * endpoints come from the standard AWS SDK variables (AWS_REGION, AWS_ENDPOINT_URL_S3, ...).
+ * EC2 and Route 53 live in fleet-clients.ts: the EC2 client alone adds ~90 MB to a Node process,
+ * and the processes on the instances (web, agent, ftp) never use it.
  */
 let s3: S3Client | undefined;
 let sqs: SQSClient | undefined;
@@ -30,18 +30,4 @@ export function defaultS3(): S3Client {
 export function defaultSqs(): SQSClient {
   sqs ??= new SQSClient({});
   return sqs;
-}
-
-let ec2: EC2Client | undefined;
-let route53: Route53Client | undefined;
-
-export function defaultEc2(): EC2Client {
-  ec2 ??= new EC2Client({});
-  return ec2;
-}
-
-export function defaultRoute53(): Route53Client {
-  // Route 53 is a global service with one endpoint; the SDK signs for us-east-1 whatever AWS_REGION says.
-  route53 ??= new Route53Client({});
-  return route53;
 }

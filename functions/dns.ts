@@ -4,7 +4,7 @@ import { loadConfig } from '../core/config';
 import { planDns } from '../core/dns-plan';
 import type { FleetDetailType } from '../core/fleet-events';
 import { emfLine, HEALTHY_WEB_METRIC, METRICS_NAMESPACE } from '../core/metrics';
-import { defaultEc2, defaultRoute53 } from '../cloud/clients';
+import { defaultEc2, defaultRoute53 } from '../cloud/fleet-clients';
 import { applyDnsPlan, observeHealth, observeRecord, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type DnsDeps = Pick<

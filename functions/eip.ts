@@ -3,7 +3,7 @@ import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import { planEip } from '../core/eip-plan';
 import type { FleetDetailType } from '../core/fleet-events';
-import { defaultEc2 } from '../cloud/clients';
+import { defaultEc2 } from '../cloud/fleet-clients';
 import { applyEipPlan, observeAddresses, observeHealth, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type EipDeps = Pick<FleetDeps, 'ec2' | 'cluster' | 'healthGrace' | 'healthPath' | 'healthPort' | 'launchTemplate' | 'logger' | 'now'>;

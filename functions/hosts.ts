@@ -2,7 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import type { FleetDetailType } from '../core/fleet-events';
-import { defaultEc2, defaultS3, defaultSqs } from '../cloud/clients';
+import { defaultS3, defaultSqs } from '../cloud/clients';
+import { defaultEc2 } from '../cloud/fleet-clients';
 import { reconcileHosts, triggerOf, type FleetDeps } from './commons/fleet';
 
 export type HostsDeps = Pick<FleetDeps, 'ec2' | 's3' | 'sqs' | 'bucket' | 'cluster' | 'logger'>;

@@ -4,7 +4,7 @@ import { loadConfig } from '../core/config';
 import { planScale, type ScaleAction } from '../core/scale-plan';
 import { parseScaleInput, type ScaleRule } from '../core/scale-rules';
 import { observeInstances } from '../cloud/ec2';
-import { defaultEc2, defaultRoute53 } from '../cloud/clients';
+import { defaultEc2, defaultRoute53 } from '../cloud/fleet-clients';
 import { applyScalePlan, observeRecord, type FleetDeps } from './commons/fleet';
 
 export type ScaleDeps = Pick<FleetDeps, 'ec2' | 'route53' | 'cluster' | 'zoneId' | 'record' | 'ttl' | 'drainGrace' | 'launchTemplate' | 'logger' | 'now' | 'retry'> & {

@@ -133,6 +133,7 @@ export class DiskCache implements CacheControl {
 
   private startFill(ref: ChunkRef, chunk: ManifestChunk, finalPath: string): Fill {
     const tempPath = path.join(this.tempDir, `${randomBytes(8).toString('hex')}.part`);
+    const started = performance.now();
     const fill = new Fill(ref, chunk, tempPath, (temp) => this.publish(temp, finalPath, new Date(chunk.lastModified)), {
       origin: this.opts.origin,
       openTemp: this.opts.openTemp ?? openTempFile,
@@ -140,9 +141,11 @@ export class DiskCache implements CacheControl {
     this.fills.set(finalPath, fill);
     void fill.done.then((outcome) => {
       this.fills.delete(finalPath);
+      const seconds = (performance.now() - started) / 1000;
       this.opts.metrics.cacheFills.inc({ result: outcome });
+      this.opts.metrics.fillSeconds.observe({ result: outcome }, seconds);
       const reason = fill.error?.message;
-      const log = { book: ref.book, file: ref.file, outcome, bytes: fill.written, ...(reason ? { reason } : {}) };
+      const log = { book: ref.book, file: ref.file, outcome, bytes: fill.written, seconds, ...(reason ? { reason } : {}) };
       if (outcome === 'cached') this.opts.logger.info(log, 'cache_filled');
       else this.opts.logger.warn(log, 'cache_fill_failed');
       if (outcome === 'cached') this.afterFill(chunk.size);

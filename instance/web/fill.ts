@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { ChunkRef } from '../../core/keys';
 import type { ManifestChunk } from '../../core/manifest';
 import { CacheDiskError, OriginError, isDiskRefusal } from './errors';
@@ -94,12 +95,13 @@ export class Fill {
     this.signalReady();
     const md5 = createHash('md5');
     try {
-      for await (const data of source.body as AsyncIterable<Buffer>) {
-        md5.update(data);
-        await this.file.write(data, this.written);
-        this.written += data.length;
+      const file = this.file;
+      await drainInBatches(source.body as Readable, async (pieces, bytes) => {
+        for (const p of pieces) md5.update(p);
+        await file.write(pieces, this.written);
+        this.written += bytes;
         this.wake();
-      }
+      });
     } catch (e: unknown) {
       source.abort();
       if (isDiskRefusal(e)) return this.finish('disk_refused', new CacheDiskError((e as Error).message));
@@ -138,4 +140,64 @@ export class Fill {
     this.closed = true;
     void this.file.close().catch(() => undefined);
   }
+}
+
+// Pause the origin once this much waits for the disk: a fill never holds more in memory.
+const MAX_PENDING_BYTES = 1024 * 1024;
+
+/**
+ * Hands a stream's bytes to `write` in batches: whatever arrived while the previous write was
+ * in flight goes in the next one (one writev). A fast origin is written in few large writes, a
+ * slow one piece by piece as it comes, so batching never delays bytes customers wait for.
+ */
+function drainInBatches(body: Readable, write: (pieces: Buffer[], bytes: number) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending: Buffer[] = [];
+    let bytes = 0;
+    let writing = false;
+    let ended = false;
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      body.destroy();
+      reject(e);
+    };
+    const pump = async () => {
+      if (writing || failed) return;
+      writing = true;
+      try {
+        while (pending.length && !failed) {
+          const batch = pending;
+          const n = bytes;
+          pending = [];
+          bytes = 0;
+          if (body.isPaused() && !ended) body.resume();
+          await write(batch, n);
+        }
+      } catch (e: unknown) {
+        fail(e);
+        return;
+      } finally {
+        writing = false;
+      }
+      if (ended && !failed && pending.length === 0) resolve();
+      else if (pending.length) void pump();
+    };
+    body.on('data', (d: Buffer) => {
+      pending.push(d);
+      bytes += d.length;
+      if (bytes >= MAX_PENDING_BYTES) body.pause();
+      void pump();
+    });
+    body.once('end', () => {
+      ended = true;
+      void pump();
+    });
+    body.once('error', fail);
+    // Destroyed without an error (an abort): never leave the fill waiting for an end that won't come.
+    body.once('close', () => {
+      if (!ended) fail(new OriginError('S3 body closed before its end', true));
+    });
+  });
 }

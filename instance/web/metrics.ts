@@ -17,6 +17,13 @@ export function createWebMetrics(opts: { processMetrics?: boolean } = {}) {
       labelNames: ['result'],
       registers,
     }),
+    fillSeconds: new Histogram({
+      name: 'shelfstack_cache_fill_seconds',
+      help: 'Time from the start of a fill to its end: one S3 GET streamed into the cache, however many customers wait on it',
+      labelNames: ['result'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     cacheEvictions: new Counter({ name: 'shelfstack_cache_evictions_total', help: 'Cached chunks removed by the sweeper or an invalidation', registers }),
     cacheBytes: new Gauge({ name: 'shelfstack_cache_bytes', help: 'Bytes of whole chunks in the cache', registers }),
     originLatency: new Histogram({

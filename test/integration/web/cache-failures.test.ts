@@ -44,9 +44,10 @@ function refusingDisk(limit: number, code = 'ENOSPC'): OpenTempFile {
     const real = await openTempFile(p);
     return {
       ...real,
-      async write(data, position) {
-        if (position + data.length > limit) throw Object.assign(new Error(`${code}: no space left on device, write`), { code });
-        await real.write(data, position);
+      async write(pieces, position) {
+        const length = pieces.reduce((n, b) => n + b.length, 0);
+        if (position + length > limit) throw Object.assign(new Error(`${code}: no space left on device, write`), { code });
+        await real.write(pieces, position);
       },
     };
   };
