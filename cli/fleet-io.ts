@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Env } from '../core/config';
 import type { FleetLog } from '../functions/commons/fleet';
-import { defaultFleetClients, type FleetClients } from './ops/fleet';
+import { commandEnv, UsageError } from './command';
+import { defaultFleetClients, loadFleetConfig, type FleetClients } from './ops/fleet';
 
 /** What the fleet verbs touch, injectable so tests run them against mocked AWS and read their output. */
 export interface FleetIo {
@@ -42,4 +43,16 @@ export function printingLog(out: (line: string) => void): FleetLog {
     out(`${level} ${message}${kv ? ` ${kv}` : ''}`);
   };
   return { info: line('done'), warn: line('warning'), error: line('error') };
+}
+
+export type FleetIoFactory = (env: Env) => FleetIo;
+
+/**
+ * What every fleet verb starts from: no stray arguments, then its io over the environment and
+ * `--config FILE`, the fleet settings, and one clock reading for the whole run.
+ */
+export function fleetContext(positionals: readonly string[], configFile: string | undefined, io: FleetIoFactory) {
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  const ctx = io(commandEnv(configFile));
+  return { ctx, cfg: loadFleetConfig(ctx.env), now: ctx.now() };
 }

@@ -1,7 +1,7 @@
 import { isFleetPlanEmpty, planFleet } from '../../core/fleet-plan';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
-import { defaultFleetIo, printingLog, type FleetIo } from '../fleet-io';
-import { applyFleetPlan, loadFleetConfig, observeFleet } from '../ops/fleet';
+import { parseCommandArgs, UsageError, type Command } from '../command';
+import { defaultFleetIo, fleetContext, printingLog, type FleetIoFactory } from '../fleet-io';
+import { applyFleetPlan, observeFleet } from '../ops/fleet';
 import { formatPlan } from '../ops/fleet-format';
 
 const help = `usage: shelfstack apply [--yes]
@@ -14,16 +14,13 @@ terminations of drained surge servers.
 
 Needs what \`shelfstack plan\` needs, and SHELFSTACK_LAUNCH_TEMPLATE to launch replacements.`;
 
-export async function runApply(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+export async function runApply(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } });
   if (values.help) {
     console.log(help);
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-  const ctx = io(commandEnv(values.config));
-  const cfg = loadFleetConfig(ctx.env);
-  const now = ctx.now();
+  const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
   ctx.out(formatPlan(plan, cfg, now, { applying: true }));
   if (isFleetPlanEmpty(plan)) return 0;

@@ -1,7 +1,7 @@
 import { planFleet } from '../../core/fleet-plan';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
-import { defaultFleetIo, type FleetIo } from '../fleet-io';
-import { loadFleetConfig, observeFleet } from '../ops/fleet';
+import { parseCommandArgs, type Command } from '../command';
+import { defaultFleetIo, fleetContext, type FleetIoFactory } from '../fleet-io';
+import { observeFleet } from '../ops/fleet';
 import { formatPlan } from '../ops/fleet-format';
 
 const help = `usage: shelfstack plan [--json]
@@ -14,16 +14,13 @@ the live cluster and prints what each would change. Nothing is changed; \`shelfs
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
 SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
 
-export async function runPlan(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+export async function runPlan(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
   if (values.help) {
     console.log(help);
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-  const ctx = io(commandEnv(values.config));
-  const cfg = loadFleetConfig(ctx.env);
-  const now = ctx.now();
+  const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
   ctx.out(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, cfg, now));
   return 0;

@@ -1,7 +1,7 @@
 import { planFleet } from '../../core/fleet-plan';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
-import { defaultFleetIo, type FleetIo } from '../fleet-io';
-import { listingFreshness, loadFleetConfig, observeFleet } from '../ops/fleet';
+import { parseCommandArgs, type Command } from '../command';
+import { defaultFleetIo, fleetContext, type FleetIoFactory } from '../fleet-io';
+import { listingFreshness, observeFleet } from '../ops/fleet';
 import { formatStatus } from '../ops/fleet-format';
 
 const help = `usage: shelfstack status
@@ -13,16 +13,13 @@ the listing's freshness. Changes nothing.
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
 SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
 
-export async function runStatus(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
+export async function runStatus(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {});
   if (values.help) {
     console.log(help);
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-  const ctx = io(commandEnv(values.config));
-  const cfg = loadFleetConfig(ctx.env);
-  const now = ctx.now();
+  const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const [observation, listing] = await Promise.all([observeFleet(ctx.clients, cfg), listingFreshness(ctx.clients, cfg)]);
   ctx.out(formatStatus(observation, planFleet(observation, cfg, now), listing, cfg, now));
   return 0;
