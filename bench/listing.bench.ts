@@ -14,7 +14,7 @@ import { buildManifest, serializeManifest } from '../core/manifest';
 import { rebuildListing } from '../cli/ops/listing-rebuild';
 import { ListingSync } from '../instance/listing-sync';
 import { countRequests } from '../test/support/request-counter';
-import { benchS3, median, row, timed } from './support';
+import { benchS3, median, row, runBench, timed } from './support';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20000);
 const PER_BOOK = 5;
@@ -113,7 +113,4 @@ async function benchSync(s3: Parameters<typeof rebuildListing>[0]['s3']) {
   row('sync after one book changed', `${one.seconds.toFixed(3)} s`, `${oneRequests.ListObjectsV2Command ?? 0} LIST pages, ${beyond(oneRequests)} other requests (goal ≤ 3), folders touched: ${touchedOne.join(' ') || 'none'} (goal: 1)`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

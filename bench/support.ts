@@ -54,3 +54,11 @@ export async function median(runs: number, fn: () => Promise<unknown>): Promise<
 export function row(label: string, value: string, goal = ''): void {
   console.log(`${label.padEnd(52)} ${value.padStart(16)}  ${goal}`);
 }
+
+/** Runs a benchmark's main; a failure prints and exits non-zero so `npm run bench` reports it. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { fmtMBs, putChunks, ratio, signedLink, startNginx, startWeb, startWorld, timedDownloads, waitForFile, wrk } from './web-support';
+import { runBench } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 
@@ -49,7 +50,4 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -4,6 +4,7 @@
  * Goal: at most 150 MB.
  */
 import { putChunks, signedLink, startWeb, startWorld, timedDownloads } from './web-support';
+import { runBench } from './support';
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
@@ -33,7 +34,4 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -4,6 +4,7 @@
  * with one origin GET (read from the server's own count of S3 GETs in /metrics).
  */
 import { putChunks, signedLink, startWeb, startWorld, timedDownloads } from './web-support';
+import { runBench } from './support';
 
 async function originGets(webUrl: string): Promise<number> {
   const text = await (await fetch(`${webUrl}/metrics`)).text();
@@ -50,7 +51,4 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -7,10 +7,9 @@ import { signalQueuePrefix } from '../core/signals';
 import { checkableInstances, classifySweepEvent, planQueueCleanup } from '../core/sweep-plan';
 import { defaultSqs } from '../cloud/clients';
 import { defaultEc2 } from '../cloud/fleet-clients';
-import { existingInstances } from '../cloud/instance-states';
-import { deleteQueue } from '../cloud/signal-queues';
+import { existingInstances } from '../cloud/ec2';
 import { publishSignal } from '../cloud/signals';
-import { listQueueUrls } from '../cloud/sqs';
+import { deleteQueue, listQueueUrls } from '../cloud/sqs';
 
 export interface SweepDeps {
   sqs: SQSClient;

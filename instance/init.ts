@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { signalQueueName } from '../core/signals';
-import { findQueueUrl } from '../cloud/signal-queues';
+import { findQueueUrl } from '../cloud/sqs';
 import { installHosts } from './hosts-step';
 import type { Identity } from './identity';
 import { ListingSync } from './listing-sync';

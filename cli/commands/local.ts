@@ -30,11 +30,11 @@ export const command: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const webCount = intFlag(values.webs, 'webs', 2, 1, 16);
 
-    // System packages the rehearsal needs beyond npm: found, installed with apt as root, or named.
-    (require('../../scripts/requirements') as { ensureRequirements(purpose: 'start'): void }).ensureRequirements('start');
-
     // The S3 emulator's continuation tokens use DES, which Node 20's OpenSSL only offers with the legacy provider.
     if (!process.execArgv.includes(LEGACY) && !(process.env.NODE_OPTIONS ?? '').includes(LEGACY)) return reexecWithLegacyProvider();
+
+    // (In the process that runs the stack, not in the one that re-executes.) System packages the rehearsal needs beyond npm: found, installed with apt as root, or named.
+    (require('../../scripts/requirements') as { ensureRequirements(purpose: 'start'): void }).ensureRequirements('start');
 
     const dir = path.resolve(values.dir ?? '.shelfstack');
     const logger = createLogger('shelfstack-local', { level: values.verbose ? 'info' : 'warn' });

@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CHUNK_PREFIX, formatManifestKey, isValidBook, MANIFEST_PREFIX, parseManifestKey } from '../../core/keys';
+import { CHUNK_PREFIX, formatManifestKey, MANIFEST_PREFIX, parseManifestKey, tryParseChunkKey } from '../../core/keys';
 import { bareEtag, buildManifest, plainPutEtag, serializeManifest, type ListedObject } from '../../core/manifest';
 import { deleteKey, isPreconditionFailed, listPages, putTextConditional } from '../../cloud/s3';
 import { reconcileBook } from '../../functions/commons/reconcile-book';
@@ -56,12 +56,8 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
   const failures: Error[] = [];
   const settle = async (book: string, objects: ListedObject[]) => {
     await manifestsListed;
-    const manifest = buildManifest(book, objects);
-    if (!manifest) {
-      // Only non-chunk keys under this book: it keeps no manifest (a stale one is deleted below).
-      summary.skippedKeys += objects.length;
-      return;
-    }
+    // Every object here parsed as a chunk of this book, so the book has a manifest.
+    const manifest = buildManifest(book, objects)!;
     const text = serializeManifest(manifest);
     const current = existing.get(book);
     existing.delete(book);
@@ -96,16 +92,14 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
   let objects: ListedObject[] = [];
   for await (const page of listPages(s3, bucket, CHUNK_PREFIX, { pageSize: opts.pageSize })) {
     for (const o of page) {
-      const rest = o.key.slice(CHUNK_PREFIX.length);
-      const slash = rest.indexOf('/');
-      const keyBook = slash > 0 ? rest.slice(0, slash) : undefined;
-      if (!keyBook || !isValidBook(keyBook) || slash === rest.length - 1) {
+      const ref = tryParseChunkKey(o.key);
+      if (!ref) {
         summary.skippedKeys++;
         continue;
       }
-      if (keyBook !== book) {
+      if (ref.book !== book) {
         if (book !== undefined && objects.length) await schedule(book, objects);
-        book = keyBook;
+        book = ref.book;
         objects = [];
       }
       objects.push(o);
