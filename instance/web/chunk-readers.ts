@@ -38,8 +38,9 @@ export function fileReader(filePath: string, range: ByteRange): ChunkReader {
 }
 
 /**
- * A miss: the fill's temp file, read behind the writer. When the disk gave up mid-fill the rest
- * comes from S3 (`fromOrigin`); when S3 failed, the response is broken off.
+ * A miss: the fill's pieces as they arrive, or its temp file for a customer who fell behind.
+ * When the disk gave up mid-fill the rest comes from S3 (`fromOrigin`); when S3 failed, the
+ * response is broken off.
  */
 export function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: ByteRange) => Promise<ChunkReader>): ChunkReader {
   return {
@@ -52,10 +53,19 @@ export function fillReader(fill: Fill, range: ByteRange, fromOrigin: (rest: Byte
         while (pos <= range.end && !out.closed) {
           const limit = fill.readable();
           if (pos < limit) {
-            const buf = await out.buffer();
-            const n = await fill.read(buf, Math.min(READ_SIZE, limit - pos, range.end + 1 - pos), pos);
-            if (n <= 0) throw new Error('temp file shorter than written');
-            out.send(n);
+            const want = Math.min(READ_SIZE, limit - pos, range.end + 1 - pos);
+            // At the head of the fill the bytes are still in memory; behind it, in the temp file.
+            const shared = fill.share(pos, want);
+            let n: number;
+            if (shared) {
+              if (!(await out.sendShared(shared))) break;
+              n = shared.bytes.length;
+            } else {
+              const buf = await out.buffer();
+              n = await fill.read(buf, want, pos);
+              if (n <= 0) throw new Error('temp file shorter than written');
+              out.send(n);
+            }
             onBytes(n);
             pos += n;
           } else if (fill.error) {

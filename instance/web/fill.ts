@@ -5,18 +5,23 @@ import type { ChunkRef } from '../../core/keys';
 import type { ManifestChunk } from '../../core/manifest';
 import { CacheDiskError, OriginError, isDiskRefusal } from './errors';
 import type { Origin, OriginBody } from './origin';
+import { FillWindow, type SharedBytes } from './fill-window';
 import type { OpenTempFile, TempFile } from './temp-file';
 
 export type FillOutcome = 'cached' | 'origin_failed' | 'disk_refused' | 'mismatch';
 
 /**
  * One S3 GET of a whole chunk into a temp file, shared by every customer who asks for the chunk
- * meanwhile. Customers read the temp file behind the writer (so a slow one never slows the fill
- * or the others, and none holds the chunk in memory), and the file is renamed into the cache only
- * when its size and MD5 match the manifest. A fill runs to its end even when every customer left.
+ * meanwhile. Customers keeping up with S3 are sent the bytes as they arrive, from a short window
+ * kept in memory (the same slabs for all of them, no copy per customer); one who falls behind it
+ * reads the temp file instead, so a slow customer never slows the fill or the others and none
+ * holds the chunk in memory. The file is renamed into the cache only when its size and MD5 match
+ * the manifest. A fill runs to its end even when every customer left.
  */
 export class Fill {
-  /** Bytes of the chunk written to the temp file so far; readers may read below this. */
+  /** Bytes of the chunk received from S3 so far. */
+  arrived = 0;
+  /** Bytes of the chunk written to the temp file so far; everything below the window is. */
   written = 0;
   /** The bytes passed the size and MD5 checks: the last byte may go out. */
   verified = false;
@@ -29,6 +34,8 @@ export class Fill {
   readonly done: Promise<FillOutcome>;
 
   private file: TempFile | undefined;
+  /** The latest bytes from S3, up to `arrived`; those not yet written are always in it. */
+  private readonly window = new FillWindow(WINDOW_BYTES);
   private readers = 0;
   private closed = false;
   private wakeups: (() => void)[] = [];
@@ -49,14 +56,22 @@ export class Fill {
   }
 
   /**
-   * How far readers may read: everything written, except that the chunk's last byte waits for
+   * How far readers may read: everything received, except that the chunk's last byte waits for
    * the checks, so a customer never receives a complete-looking body that failed them.
    */
   readable(): number {
-    return this.verified || this.diskRefused ? this.written : Math.min(this.written, this.chunk.size - 1);
+    return this.verified || this.diskRefused ? this.arrived : Math.min(this.arrived, this.chunk.size - 1);
   }
 
-  /** Reads bytes below `readable()` of the temp file (open until the last reader lets go). */
+  /**
+   * Up to `length` bytes from `position` out of the window in memory, shared and held until
+   * released; undefined when the position has left the window: those bytes are in the temp file.
+   */
+  share(position: number, length: number): SharedBytes | undefined {
+    return this.window.share(position, length);
+  }
+
+  /** Reads bytes below `written` from the temp file (open until the last reader lets go). */
   read(into: Buffer, length: number, position: number): Promise<number> {
     return this.file!.read(into, length, position);
   }
@@ -96,11 +111,20 @@ export class Fill {
     const md5 = createHash('md5');
     try {
       const file = this.file;
-      await drainInBatches(source.body as Readable, async (pieces, bytes) => {
-        for (const p of pieces) md5.update(p);
-        await file.write(pieces, this.written);
-        this.written += bytes;
-        this.wake();
+      await drainInBatches(source.body as Readable, {
+        arrived: (piece) => {
+          md5.update(piece);
+          const stored = this.window.store(piece);
+          this.arrived += piece.length;
+          this.window.trim(this.written);
+          this.wake();
+          return stored;
+        },
+        write: async (pieces, bytes) => {
+          await file.write(pieces, this.written);
+          this.written += bytes;
+          this.window.trim(this.written);
+        },
       });
     } catch (e: unknown) {
       source.abort();
@@ -142,15 +166,20 @@ export class Fill {
   }
 }
 
-// Pause the origin once this much waits for the disk: a fill never holds more in memory.
+// Pause the origin once this much waits for the disk: a fill never holds more unwritten.
 const MAX_PENDING_BYTES = 1024 * 1024;
+// What a fill keeps in memory for the customers at its head (more while the disk lags behind).
+const WINDOW_BYTES = 1024 * 1024;
 
 /**
- * Hands a stream's bytes to `write` in batches: whatever arrived while the previous write was
- * in flight goes in the next one (one writev). A fast origin is written in few large writes, a
- * slow one piece by piece as it comes, so batching never delays bytes customers wait for.
+ * Hands each piece of a stream to `arrived` as it comes, and what that returns to `write` in batches:
+ * whatever arrived while the previous write was in flight goes in the next one (one writev). A
+ * fast origin is written in few large writes, a slow one piece by piece as it comes.
  */
-function drainInBatches(body: Readable, write: (pieces: Buffer[], bytes: number) => Promise<void>): Promise<void> {
+function drainInBatches(
+  body: Readable,
+  to: { arrived: (piece: Buffer) => Buffer[]; write: (pieces: Buffer[], bytes: number) => Promise<void> },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let pending: Buffer[] = [];
     let bytes = 0;
@@ -173,7 +202,7 @@ function drainInBatches(body: Readable, write: (pieces: Buffer[], bytes: number)
           pending = [];
           bytes = 0;
           if (body.isPaused() && !ended) body.resume();
-          await write(batch, n);
+          await to.write(batch, n);
         }
       } catch (e: unknown) {
         fail(e);
@@ -185,7 +214,9 @@ function drainInBatches(body: Readable, write: (pieces: Buffer[], bytes: number)
       else if (pending.length) void pump();
     };
     body.on('data', (d: Buffer) => {
-      pending.push(d);
+      if (d.length === 0) return;
+      // The stream's own buffer is let go at once: what is written is the window's copy.
+      for (const stored of to.arrived(d)) pending.push(stored);
       bytes += d.length;
       if (bytes >= MAX_PENDING_BYTES) body.pause();
       void pump();

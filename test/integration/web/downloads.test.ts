@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { useEmulators } from '../../support/emulators';
 import { addToListing, fetchRaw, link, putBook, randomChunk, startCountingProxy, until, type CountingProxy } from '../../support/web';
+import { openTempFile, type OpenTempFile } from '../../../instance/web/temp-file';
 import { startTestWeb, type TestWeb } from './app-harness';
 
 const emu = useEmulators('shelfstack-web-dl');
@@ -15,6 +16,7 @@ const chunks = {
   'Ödön – Ünnep_1.mp3': randomChunk(100_000),
   'Fifty_1.mp3': randomChunk(2 * MB),
   'Ranged_1.mp3': randomChunk(4 * MB),
+  'Behind_1.mp3': randomChunk(16 * MB + 5),
 };
 
 beforeAll(async () => {
@@ -125,6 +127,39 @@ describe('downloads through the cache', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => fetchRaw(web.url, link(BOOK, file))));
     expect(results.every((r) => r.status === 200 && r.body.equals(chunks[file]))).toBe(true);
     expect(gets(file)).toBe(1);
+  });
+
+  test('a customer who falls behind the fill is served the rest from its temp file, byte for byte', async () => {
+    const file = 'Behind_1.mp3';
+    // Counts reads of the temp file: the customers at the head are served from memory instead.
+    let fileReads = 0;
+    const countingTemp: OpenTempFile = async (p) => {
+      const real = await openTempFile(p);
+      return { ...real, read: (into, length, position) => (fileReads++, real.read(into, length, position)) };
+    };
+    const own = await startTestWeb(proxy.endpoint, emu.bucket, { openTemp: countingTemp });
+    try {
+      await addToListing(own.listingDir, BOOK, [file]);
+      const http = await import('node:http');
+      // The slow customer takes its headers, then reads nothing until the fill is over.
+      const slow = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        http.get(`${own.url}${link(BOOK, file)}`, (res) => (res.pause(), resolve(res))).on('error', reject);
+      });
+      const fast = await fetchRaw(own.url, link(BOOK, file));
+      await until(async () => (await readdir(path.join(own.cacheDir, 'chunks'), { recursive: true })).some((f) => f.endsWith(file)), 10_000, 'the fill');
+      const readsBefore = fileReads;
+      const parts: Buffer[] = [];
+      slow.on('data', (d: Buffer) => parts.push(d));
+      const ended = new Promise((resolve) => slow.once('end', resolve));
+      slow.resume();
+      await ended;
+      expect(fast.body.equals(chunks[file])).toBe(true);
+      expect(Buffer.concat(parts).equals(chunks[file])).toBe(true);
+      expect(fileReads - readsBefore).toBeGreaterThan(0);
+      expect(gets(file)).toBe(1);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('a chunk in S3 but not in the local listing is 404 and never fetched', async () => {
