@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -106,13 +107,22 @@ export interface WebProcess {
   stop(): Promise<void>;
 }
 
+/** The Environment= settings of the web server's systemd unit, so the bench runs it as EC2 does. */
+function webUnitEnvironment(): Record<string, string> {
+  const unit = readFileSync(path.join(ROOT, 'instance/provision/units/shelfstack-web.service'), 'utf8');
+  return Object.fromEntries([...unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 export async function startWeb(world: BenchWorld, name: string, extraArgs: string[] = []): Promise<WebProcess> {
   const cacheDir = path.join(world.dir, `cache-${name}`);
   const child = track(spawn(process.execPath, [path.join(ROOT, 'bin/shelfstack.js'), 'web', '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
     env: {
       ...process.env,
-      // The web server needs no legacy OpenSSL; keep its process as on EC2.
+      // As on EC2: no legacy OpenSSL, and the Environment= of its systemd unit (V8 settings).
       NODE_OPTIONS: '',
+      ...webUnitEnvironment(),
+      // To compare other V8 settings: BENCH_WEB_NODE_OPTIONS= npm run bench -- web
+      ...(process.env.BENCH_WEB_NODE_OPTIONS !== undefined ? { NODE_OPTIONS: process.env.BENCH_WEB_NODE_OPTIONS } : {}),
       AWS_ENDPOINT_URL_S3: world.s3Server.endpoint,
       SHELFSTACK_BUCKET: world.bucket,
       SHELFSTACK_LISTING_DIR: world.listingDir,
