@@ -38,7 +38,7 @@ export function fileReader(filePath: string, range: ByteRange): ChunkReader {
 }
 
 /**
- * A miss: the fill's pieces as they arrive, or its temp file for a customer who fell behind.
+ * A miss: the fill's bytes as they arrive, or its temp file for a customer who fell behind.
  * When the disk gave up mid-fill the rest comes from S3 (`fromOrigin`); when S3 failed, the
  * response is broken off.
  */

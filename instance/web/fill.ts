@@ -172,9 +172,9 @@ const MAX_PENDING_BYTES = 1024 * 1024;
 const WINDOW_BYTES = 1024 * 1024;
 
 /**
- * Hands each piece of a stream to `arrived` as it comes, and what that returns to `write` in batches:
- * whatever arrived while the previous write was in flight goes in the next one (one writev). A
- * fast origin is written in few large writes, a slow one piece by piece as it comes.
+ * Hands each piece of a stream to `arrived` as it comes, and what that returns to `write` in
+ * batches: whatever arrived while the previous write was in flight goes in the next one (one
+ * writev). A fast origin is written in few large writes, a slow one piece by piece as it comes.
  */
 function drainInBatches(
   body: Readable,

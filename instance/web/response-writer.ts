@@ -37,7 +37,9 @@ export class ResponseWriter {
 
   /** Sends the first `length` bytes of the buffer that buffer() returned last. */
   send(length: number): void {
-    this.write(this.buffers![this.next]!.subarray(0, length));
+    const i = this.next;
+    this.next ^= 1;
+    this.flushed[i] = new Promise((resolve) => this.res.write(this.buffers![i]!.subarray(0, length), () => resolve()));
   }
 
   /**
@@ -54,13 +56,10 @@ export class ResponseWriter {
     return true;
   }
 
-  private write(bytes: Buffer): void {
-    const i = this.next;
-    this.next ^= 1;
-    this.flushed[i] = new Promise((resolve) => this.res.write(bytes, () => resolve()));
-  }
-
-  /** Waits until the socket has taken every byte sent so far (or the customer left). */
+  /**
+   * Waits until the socket has taken what the two buffers hold (or the customer left), so they
+   * may go; shared bytes need no wait, the response keeps every write in order.
+   */
   async settle(): Promise<void> {
     await Promise.race([Promise.all(this.flushed), this.gone]);
   }
