@@ -16,14 +16,14 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
- * Parses a verb's arguments with node:util parseArgs. Every verb takes --help and --config FILE;
- * an unknown flag is a UsageError.
+ * Parses a verb's arguments with node:util parseArgs. Every verb takes --config FILE (--help is
+ * answered before a verb runs, in main.ts); an unknown flag is a UsageError.
  */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
     return parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' }, config: { type: 'string' } },
+      options: { ...options, config: { type: 'string' } },
       allowPositionals,
       strict: true,
     });

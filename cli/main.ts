@@ -42,6 +42,11 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { command } = entry.load();
+  // Every verb takes --help (or -h): its help, before its own arguments are checked.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest);
   } catch (e: unknown) {

@@ -26,10 +26,6 @@ export const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { 'no-hosts': { type: 'boolean' } }, false);
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const env = commandEnv(values.config);
     const config = loadConfig(env, ['cluster', 'bucket', 'hostsFile', 'cloudInitCfg', 'agentFullSync', 'agentWaitSeconds'], ['listingDir', 'cacheAdminUrl']);

@@ -16,10 +16,6 @@ Needs what \`shelfstack plan\` needs, and SHELFSTACK_LAUNCH_TEMPLATE to launch r
 
 export async function runApply(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } });
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
   const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
   ctx.out(formatPlan(plan, cfg, now, { applying: true }));

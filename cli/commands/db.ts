@@ -20,10 +20,6 @@ export const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, { 'no-prune': { type: 'boolean' }, into: { type: 'string' } });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     const env = commandEnv(values.config);
     const c = loadConfig(env, ['bucket', 'dbHost', 'dbPort', 'dbUser', 'dbName']);
     const db = { host: c.dbHost, port: c.dbPort, user: c.dbUser, database: c.dbName };

@@ -35,10 +35,6 @@ export const command: Command = {
       role: { type: 'string' },
       'password-stdin': { type: 'boolean' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     const env = commandEnv(values.config);
     const [action, ...rest] = positionals;
 

@@ -23,10 +23,6 @@ export const command: Command = {
       'part-size': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError('give exactly one library folder');
     const concurrency = intFlag(values.concurrency, 'concurrency', 4, 1, 64);
     // 5 MB is S3's smallest part.

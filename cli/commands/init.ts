@@ -25,10 +25,6 @@ export const command: Command = {
       'hosts-file': { type: 'string' },
       'cloud-init-cfg': { type: 'string' },
     }, false);
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const env = commandEnv(values.config);
     if (values['hosts-file']) env.SHELFSTACK_HOSTS_FILE = values['hosts-file'];

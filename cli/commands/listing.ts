@@ -26,10 +26,6 @@ export const command: Command = {
       'state-dir': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     const env = commandEnv(values.config);
     const [action, ...extra] = positionals;
     if (extra.length) throw new UsageError(`unexpected argument: ${extra[0]}`);

@@ -23,10 +23,6 @@ export const command: Command = {
       webs: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const webCount = intFlag(values.webs, 'webs', 2, 1, 16);
 

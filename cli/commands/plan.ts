@@ -16,10 +16,6 @@ SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
 
 export async function runPlan(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
   const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const plan = planFleet(await observeFleet(ctx.clients, cfg), cfg, now);
   ctx.out(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan, cfg, now));

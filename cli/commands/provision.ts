@@ -24,10 +24,6 @@ export const command: Command = {
       'data-device': { type: 'string' },
       'db-name': { type: 'string' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length !== 1 || positionals[0] !== 'user-data') throw new UsageError('which action: user-data?');
     const role = values.role as ProvisionRole;
     if (!PROVISION_ROLES.includes(role)) throw new UsageError(`--role must be one of ${PROVISION_ROLES.join(', ')}`);

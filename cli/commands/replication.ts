@@ -31,10 +31,6 @@ export const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {});
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     const env = commandEnv(values.config);
     const [action, ...extra] = positionals;
     if (extra.length) throw new UsageError(`unexpected argument: ${extra[0]}`);

@@ -43,10 +43,6 @@ function actionFrom(verb: string | undefined, values: { count?: string; rule?: s
 
 export async function runScale(argv: string[], io: (env: ReturnType<typeof commandEnv>) => FleetIo = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { count: { type: 'string' }, rule: { type: 'string' }, 'dry-run': { type: 'boolean' } });
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
   const [verb, ...extra] = positionals;
   if (extra.length) throw new UsageError(`unexpected argument: ${extra[0]}`);
   if (values.rule !== undefined && !/^[a-z0-9][a-z0-9-]{0,23}$/.test(values.rule)) throw new UsageError('--rule must be up to 24 lowercase letters, digits and dashes');

@@ -18,10 +18,6 @@ export const command: Command = {
       base: { type: 'string' },
       customer: { type: 'string' },
     });
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError('give exactly one <book>/<file>');
     const target = positionals[0]!;
     const slash = target.indexOf('/');

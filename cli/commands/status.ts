@@ -15,10 +15,6 @@ SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
 
 export async function runStatus(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {});
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
   const { ctx, cfg, now } = fleetContext(positionals, values.config, io);
   const [observation, listing] = await Promise.all([observeFleet(ctx.clients, cfg), listingFreshness(ctx.clients, cfg)]);
   ctx.out(formatStatus(observation, planFleet(observation, cfg, now), listing, cfg, now));

@@ -44,10 +44,6 @@ export const command: Command = {
       },
       false,
     );
-    if (values.help) {
-      console.log(help);
-      return 0;
-    }
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const port = nonNegativeInt(values.port, 8080, '--port');
     if (port > 65535) throw new UsageError('--port must be at most 65535');
