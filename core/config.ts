@@ -105,6 +105,10 @@ const SPEC = {
   dbPort: { env: 'SHELFSTACK_DB_PORT', parse: positiveInt, fallback: '3306' },
   dbUser: { env: 'SHELFSTACK_DB_USER', parse: text, fallback: 'root' },
   dbName: { env: 'SHELFSTACK_DB_NAME', parse: matching(/^[A-Za-z0-9_$]{1,64}$/, 'a database name') },
+  // Provisioning (issue 9): what `shelfstack init` learns at boot (slot, address, SSM secrets) and writes.
+  domain: { env: 'SHELFSTACK_DOMAIN', parse: matching(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a DNS domain') },
+  bootEnvFile: { env: 'SHELFSTACK_BOOT_ENV', parse: text, fallback: '/etc/shelfstack/boot.env' },
+  dbAdminSocket: { env: 'SHELFSTACK_DB_ADMIN_SOCKET', parse: text },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

@@ -8,7 +8,7 @@ import { createLogger } from '../../instance/logger';
 import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
 import { untilTerminated } from '../shutdown';
 
-const help = `usage: shelfstack agent [--no-hosts]
+const help = `usage: shelfstack agent [--no-hosts] [--check]
 
 Long-polls this instance's signal queue and acts on the signals:
   listing-changed  sync one book (or all) into SHELFSTACK_LISTING_DIR (web servers)
@@ -18,17 +18,23 @@ Long-polls this instance's signal queue and acts on the signals:
 A full listing sync runs every SHELFSTACK_AGENT_FULL_SYNC (default 15m) as a safety net.
 Stops on SIGTERM/SIGINT after the signal in hand (at most ${20}s).
 
-  --no-hosts   leave the hosts file alone (hosts-changed signals are logged and dropped)`;
+  --no-hosts   leave the hosts file alone (hosts-changed signals are logged and dropped)
+  --check      load and check the configuration, then exit 0 without polling`;
 
 const STOP_DEADLINE_MS = 20_000;
 
 export const command: Command = {
   help,
   async run(argv) {
-    const { values, positionals } = parseCommandArgs(argv, { 'no-hosts': { type: 'boolean' } }, false);
+    const { values, positionals } = parseCommandArgs(argv, { 'no-hosts': { type: 'boolean' }, check: { type: 'boolean' } }, false);
     if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     const env = commandEnv(values.config);
     const config = loadConfig(env, ['cluster', 'bucket', 'hostsFile', 'cloudInitCfg', 'agentFullSync', 'agentWaitSeconds'], ['listingDir', 'cacheAdminUrl']);
+    if (values.check) {
+      if (loadConfig(env, [], ['role']).role?.includes('web') && !config.listingDir) throw new UsageError('a web server needs SHELFSTACK_LISTING_DIR');
+      console.log('agent: configuration ok');
+      return 0;
+    }
     const identity = await resolveIdentity(env);
     const logger = createLogger('shelfstack-agent');
     const s3 = defaultS3();

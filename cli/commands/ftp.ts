@@ -7,7 +7,7 @@ import { createLogger } from '../../instance/logger';
 import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
 import { untilTerminated } from '../shutdown';
 
-const help = `usage: shelfstack ftp [--port N] [--host ADDR]
+const help = `usage: shelfstack ftp [--port N] [--host ADDR] [--check]
        shelfstack ftp adduser USER --role narrator|staff|partner [--password-stdin]
 
 ftp      the FTP(S) ingest server. Users come from SHELFSTACK_FTP_USERS (scrypt hashes); homes,
@@ -16,7 +16,8 @@ ftp      the FTP(S) ingest server. Users come from SHELFSTACK_FTP_USERS (scrypt 
          SHELFSTACK_FTP_PASV_URL (the public IP). Uploads are routed: audiobooks/<book>/<file>.mp3 to
          S3, samples/ and podcasts/ to SHELFSTACK_REPL_MASTER with rsync, the rest to quarantine.
 adduser  adds a user (or sets a new password and role); the password is read from stdin with
-         --password-stdin, else generated and printed once.`;
+         --password-stdin, else generated and printed once.
+--check  load and check the server's configuration, then exit 0 without serving.`;
 
 const STOP_DEADLINE_MS = 60_000; // a chunk in flight to S3 gets a minute to finish
 
@@ -34,6 +35,7 @@ export const command: Command = {
       host: { type: 'string' },
       role: { type: 'string' },
       'password-stdin': { type: 'boolean' },
+      check: { type: 'boolean' },
     });
     const env = commandEnv(values.config);
     const [action, ...rest] = positionals;
@@ -59,6 +61,10 @@ export const command: Command = {
       ['ftpPasvUrl', 'ftpTlsCert', 'ftpTlsKey', 'replMaster'],
     );
     if (Boolean(c.ftpTlsCert) !== Boolean(c.ftpTlsKey)) throw new UsageError('set both SHELFSTACK_FTP_TLS_CERT and SHELFSTACK_FTP_TLS_KEY, or neither');
+    if (values.check) {
+      console.log('ftp: configuration ok');
+      return 0;
+    }
     const logger = createLogger('shelfstack-ftp');
     const server = new FtpIngestServer({
       s3: defaultS3(),

@@ -19,6 +19,7 @@ the S3 read-through disk cache, plus /healthz and /metrics. Logs JSON lines to s
                      hand cache hits to nginx in front: answer X-Accel-Redirect: PREFIX/<book>/<etag>/<file>
                      (an internal location aliased to SHELFSTACK_CACHE_DIR/chunks/); see README "Downloads"
   --x-sendfile       hand cache hits to Apache (mod_xsendfile) in front with X-Sendfile: <path>
+  --check            load and check the configuration and flags, then exit 0 without serving
 
 Needs SHELFSTACK_BUCKET, SHELFSTACK_LISTING_DIR, SHELFSTACK_CACHE_DIR, SHELFSTACK_CACHE_MAX_BYTES,
 SHELFSTACK_CACHE_MAX_AGE and SHELFSTACK_SIGNING_KEY (SHELFSTACK_SIGNING_KEY_PREVIOUS while rotating),
@@ -41,6 +42,7 @@ export const command: Command = {
         'drain-seconds': { type: 'string' },
         'x-accel-redirect': { type: 'string' },
         'x-sendfile': { type: 'boolean' },
+        check: { type: 'boolean' },
       },
       false,
     );
@@ -56,6 +58,10 @@ export const command: Command = {
       ['bucket', 'listingDir', 'cacheDir', 'cacheMaxBytes', 'cacheMaxAge', 'signingKey'],
       ['signingKeyPrevious', 'instanceId'],
     );
+    if (values.check) {
+      console.log('web: configuration ok');
+      return 0;
+    }
 
     const logger = createLogger('shelfstack-web').child(config.instanceId ? { instance: config.instanceId } : {});
     const s3 = defaultS3();
