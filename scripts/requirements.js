@@ -14,6 +14,9 @@ const REQUIREMENTS = [
   // A running server on 127.0.0.1:3306 is used as it is; otherwise scripts/mariadb.js starts a throwaway one.
   { name: 'mariadb server', for: ['test'], present: () => have('mariadbd') || mariadbAnswers(), aptPackages: ['mariadb-server'] },
   { name: 'openssl', for: ['test'], present: () => have('openssl'), aptPackages: ['openssl'] },
+  // Provisioning (issue 9): the web server's nginx site is checked with nginx -t, the units with systemd-analyze verify.
+  { name: 'nginx', for: ['test'], present: () => have('nginx'), aptPackages: ['nginx-light'] },
+  { name: 'systemd-analyze', for: ['test'], present: () => have('systemd-analyze'), aptPackages: ['systemd'] },
 ];
 
 function have(cmd) {

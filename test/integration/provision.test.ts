@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { PROVISION_ROLES, renderUnit, renderUserData, unitNames, type ProvisionVars } from '../../instance/provision/render';
+import { HEALTH_PORT, PROVISION_ROLES, renderUnit, renderUserData, unitNames, WEB_PORTS, type ProvisionVars } from '../../instance/provision/render';
 import { tempDir } from '../support/emulators';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -10,62 +10,104 @@ const vars: ProvisionVars = {
   cluster: 'main',
   bucket: 'shelfstack-main-123456789012-eu-west-1',
   region: 'eu-west-1',
-  hostname: 'www1',
   domain: 'shop.example.com',
   nodeVersion: '20.19.5',
-  shelfstackPackage: 'https://releases.example.com/shelfstack-0.1.0.tgz',
-  dataDevice: '/dev/nvme1n1',
+  dataDevice: '/dev/sdf',
   replMaster: 'ssh://replserver//srv/www-master',
   dbName: 'shop',
 };
+type Doc = { manage_etc_hosts: boolean; packages: string[]; runcmd: unknown[]; write_files: { path: string; content: string; defer?: boolean }[] };
+const doc = (role: (typeof PROVISION_ROLES)[number]) => parse(renderUserData(role, vars)) as Doc;
+const file = (d: Doc, p: string) => d.write_files.find((f) => f.path === p)?.content;
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+/** A tool the test needs: present, or the test fails saying how to get it (npm test installs them as root). */
+function tool(cmd: string, aptPackage: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} is missing: apt-get install -y ${aptPackage} (npm test installs it when run as root)`);
 }
 
 describe('provisioning', () => {
   it.each(PROVISION_ROLES)('renders %s user-data that passes cloud-init\'s own schema check', async (role) => {
+    tool('cloud-init', 'cloud-init');
     const text = renderUserData(role, vars);
-    const doc = parse(text) as { manage_etc_hosts: boolean; runcmd: unknown[]; write_files: { path: string; content: string }[] };
+    const d = parse(text) as Doc;
     expect(text.startsWith('#cloud-config\n')).toBe(true);
-    expect(doc.manage_etc_hosts).toBe(false);
-    expect(JSON.stringify(doc.runcmd)).toContain('shelfstack-init.service');
-    expect(doc.write_files.find((f) => f.path === '/etc/shelfstack/env')!.content).toContain('SHELFSTACK_CLUSTER=main\n');
-    const file = path.join(await tempDir('shelfstack-prov-'), `${role}.yaml`);
-    await writeFile(file, text);
-    const res = spawnSync('cloud-init', ['schema', '-c', file], { encoding: 'utf8' });
+    expect(d.manage_etc_hosts).toBe(false);
+    expect(JSON.stringify(d.runcmd)).toContain('shelfstack-init.service');
+    expect(file(d, '/etc/shelfstack/env')).toContain('SHELFSTACK_CLUSTER=main\n');
+    const f = path.join(await tempDir('shelfstack-prov-'), `${role}.yaml`);
+    await writeFile(f, text);
+    const res = spawnSync('cloud-init', ['schema', '-c', f], { encoding: 'utf8' });
     expect(`${res.stdout}${res.stderr}`).toMatch(/Valid cloud-config/);
     expect(res.status).toBe(0);
   });
 
-  it('puts MariaDB\'s data on the EBS volume for db, and Apache with PHP on web', () => {
-    const db = renderUserData('db', vars);
-    expect(db).toContain('datadir = /srv/mysql/data');
-    expect(db).toContain('/dev/nvme1n1');
-    expect(db).toContain('mariadb-server');
-    const web = renderUserData('web', vars);
-    expect(web).toContain('apache2');
-    expect(web).toContain('libapache2-mod-php');
+  it.each(PROVISION_ROLES)('carries nothing per instance or secret in %s user-data: one launch template serves every slot', (role) => {
+    const text = renderUserData(role, vars);
+    expect(text).not.toMatch(/^(hostname|fqdn|preserve_hostname):|www1|SIGNING_KEY=|PASSWORD=|MYSQL_PWD=/m);
+    // The package comes from the bucket with the instance role (contract 6), through Debian's awscli.
+    expect(doc(role).packages).toContain('awscli');
+    expect(JSON.stringify(doc(role).runcmd)).toContain(`"s3://${vars.bucket}/artifacts/shelfstack.tgz"`);
   });
 
-  it('refuses a variable that could change the YAML\'s structure', () => {
-    expect(() => renderUserData('web', { ...vars, hostname: "www1'\nruncmd: [reboot]" })).toThrow(/hostname is malformed/);
+  it('puts nginx in front on the web server, Apache behind it, and the probe on nginx\'s port', () => {
+    const web = doc('web');
+    expect(web.packages).toEqual(expect.arrayContaining(['nginx-light', 'apache2', 'libapache2-mod-php']));
+    expect(file(web, '/etc/apache2/ports.conf')).toMatch(/^Listen 127\.0\.0\.1:8000$/m);
+    const site = file(web, '/etc/nginx/sites-available/shelfstack')!;
+    expect(site).toMatch(/^\s*listen 80 default_server;$/m);
+    expect(site).toContain('server 127.0.0.1:8080;');
+    expect(site).toMatch(/location \/_cache\/ \{\s*internal;\s*alias \/var\/cache\/shelfstack\/chunks\/;/);
+    expect(file(web, '/etc/systemd/system/shelfstack-web.service')).toMatch(/^ExecStart=\/usr\/local\/bin\/shelfstack web --host 127\.0\.0\.1 --port 8080 --x-accel-redirect \/_cache\/$/m);
+    expect(HEALTH_PORT).toBe(WEB_PORTS.front);
+  });
+
+  it('mounts the db volume by its label before MariaDB, whose data directory is on it', () => {
+    const db = doc('db');
+    expect(db.packages).toContain('mariadb-server');
+    const cnf = db.write_files.find((f) => f.path === '/etc/mysql/mariadb.conf.d/60-shelfstack.cnf')!;
+    expect(cnf.content).toContain('datadir = /srv/mysql/data');
+    expect(cnf.defer).toBe(true);
+    expect(file(db, '/usr/local/lib/shelfstack/db-volume.sh')).toContain('LABEL=mysqldata');
+    expect(file(db, '/etc/systemd/system/shelfstack-db-volume.service')).toMatch(/^RequiredBy=mariadb\.service$/m);
+    const runcmd = JSON.stringify(db.runcmd);
+    expect(runcmd.indexOf('shelfstack-db-volume.service')).toBeLessThan(runcmd.indexOf('"restart","mariadb"'));
+    const sh = spawnSync('sh', ['-n', path.join(ROOT, 'instance/provision/files/db-volume.sh')], { encoding: 'utf8' });
+    expect(sh.stderr).toBe('');
+  });
+
+  it('refuses a variable that could change the YAML\'s structure, and the per-instance hostname', () => {
+    expect(() => renderUserData('web', { ...vars, domain: "x.com'\nruncmd: [reboot]" })).toThrow(/domain is malformed/);
+    expect(() => renderUserData('web', { ...vars, hostname: 'www1' } as ProvisionVars)).toThrow(/unknown provisioning variable hostname/);
+  });
+
+  it('writes an nginx site that nginx -t accepts', async () => {
+    tool('nginx', 'nginx-light');
+    const dir = await tempDir('shelfstack-nginx-');
+    await mkdir(path.join(dir, 'logs'));
+    await writeFile(path.join(dir, 'site.conf'), file(doc('web'), '/etc/nginx/sites-available/shelfstack')!);
+    // Debian's nginx.conf, in short: the site inside http {}.
+    const conf = `pid ${dir}/nginx.pid; error_log ${dir}/logs/error.log; events {} http { include /etc/nginx/mime.types; include ${dir}/site.conf; }`;
+    await writeFile(path.join(dir, 'nginx.conf'), conf);
+    const res = spawnSync('nginx', ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    expect(res.stderr).toMatch(/syntax is ok/);
+    expect(res.stderr).toMatch(/test is successful/);
+    expect(res.status).toBe(0);
   });
 
   it('ships units that systemd-analyze verify accepts, each with Restart=on-failure and sandboxing', async () => {
+    tool('systemd-analyze', 'systemd');
     const dir = await tempDir('shelfstack-units-');
     const names = unitNames();
     for (const name of names) {
       const text = renderUnit(name, path.join(ROOT, 'bin', 'shelfstack.js'));
       await writeFile(path.join(dir, name), text);
-      if (name.endsWith('.service')) {
+      if (name.endsWith('.service') && name !== 'shelfstack-db-volume.service') {
         for (const line of ['Restart=on-failure', 'NoNewPrivileges=yes']) expect(`${name}: ${text}`).toContain(line);
         expect(text).toMatch(/^ProtectSystem=(true|full|strict)$/m);
         expect(text).toMatch(/^ReadWritePaths=\//m);
       }
     }
-    expect(names).toEqual(expect.arrayContaining(['shelfstack-web.service', 'shelfstack-agent.service', 'shelfstack-ftp.service', 'shelfstack-replication.timer', 'shelfstack-db-backup.timer']));
-    if (!have('systemd-analyze')) return; // "where it is available"
+    expect(names).toEqual(expect.arrayContaining(['shelfstack-web.service', 'shelfstack-agent.service', 'shelfstack-ftp.service', 'shelfstack-replication.timer', 'shelfstack-db-backup.timer', 'shelfstack-db-volume.service']));
     const res = spawnSync('systemd-analyze', ['verify', ...names.map((n) => path.join(dir, n))], { encoding: 'utf8' });
     const complaints = res.stderr.split('\n').filter((l) => l.trim() && l.includes(dir));
     expect(complaints).toEqual([]);
