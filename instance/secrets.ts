@@ -11,14 +11,16 @@ export interface SecretSpec {
   /** The variables it becomes in the boot environment file. */
   env: string[];
   required: boolean;
+  /** Checked here, so that a bad key stops init naming the parameter, not web echoing the value. */
+  minLength?: number;
 }
 
 export const SECRETS_BY_ROLE: Record<string, SecretSpec[]> = {
   // The download server signs nothing but verifies links; the store's PHP pages sign them and
   // reach MySQL, so Apache gets the same file (see the apache2 drop-in in templates/web.yaml).
   web: [
-    { name: 'signing-key', env: ['SHELFSTACK_SIGNING_KEY'], required: true },
-    { name: 'signing-key-previous', env: ['SHELFSTACK_SIGNING_KEY_PREVIOUS'], required: false },
+    { name: 'signing-key', env: ['SHELFSTACK_SIGNING_KEY'], required: true, minLength: 16 },
+    { name: 'signing-key-previous', env: ['SHELFSTACK_SIGNING_KEY_PREVIOUS'], required: false, minLength: 16 },
     { name: 'db-password', env: ['SHELFSTACK_DB_PASSWORD'], required: true },
   ],
   // The application user's password: init sets it in MariaDB, the backups log in with it (MYSQL_PWD).
@@ -70,6 +72,7 @@ export async function fetchSecrets(ssm: SSMClient, cluster: string, roles: reado
     }
     // Single-quoted in the file: systemd and --config read it literally, so only these are refused.
     if (value === '' || /['\n\r\0]/.test(value)) throw new SecretsError(`SSM parameter ${name} is empty or holds a quote or line break`);
+    if (value.length < (spec.minLength ?? 0)) throw new SecretsError(`SSM parameter ${name} must be at least ${spec.minLength} characters`);
     for (const variable of spec.env) env[variable] = value;
   }
   return env;

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
-import { parse } from 'yaml';
 import { parseConfigFile, type Env } from '../../core/config';
-import { BOOT_ENV_FILE, ENV_FILE, renderUserData, type ProvisionRole, type ProvisionVars } from '../../instance/provision/render';
-import { startImds, startSsm, type StandIn } from '../support/boot-stand-ins';
-import { runCli } from '../support/cli';
-import { tempDir, useEmulators } from '../support/emulators';
+import type { ProvisionRole } from '../../instance/provision/render';
+import { startSsm, type StandIn } from '../support/boot-stand-ins';
+import { useEmulators } from '../support/emulators';
+import { boot as bootWith, execUnit, userDataOf } from '../support/provision-boot';
 
 /**
  * A provisioned instance boots into a working server: for each role, the user-data's env file and
@@ -16,18 +15,9 @@ import { tempDir, useEmulators } from '../support/emulators';
  * emulators), then every unit's ExecStart with the files it loads: in check mode for the daemons
  * (their real loadConfig), for real for the db backup. Test overrides may only replace variables
  * the env file sets (paths on this machine, ports), so a variable the env file lacks fails here.
+ * There is no SSM emulator: the stand-in answers GetParameters in the API reference's shape.
  */
 const emu = useEmulators('shelfstack-boot');
-const vars: ProvisionVars = {
-  cluster: 'main',
-  bucket: 'shelfstack-boot',
-  region: 'eu-west-1',
-  domain: 'shop.example.com',
-  nodeVersion: '20.19.5',
-  dataDevice: '/dev/sdf',
-  replMaster: 'ssh://replserver//srv/www-master',
-  dbName: 'shop',
-};
 const SIGNING_KEY = randomBytes(24).toString('base64url');
 const DB_PASSWORD = `pw "${randomBytes(6).toString('hex')}" $HOME \\ #x`;
 const DB_PORT = Number(process.env.SHELFSTACK_TEST_DB_PORT ?? 3306);
@@ -35,6 +25,7 @@ const suffix = randomBytes(3).toString('hex');
 const DB_NAME = `shelfstack_boot_${suffix}`;
 const DB_USER = `boot_${suffix}`;
 let ssm: StandIn;
+const boot = (role: ProvisionRole, meta: Record<string, string>, paths: (dir: string) => Env) => bootWith(role, meta, ssm.url, paths);
 
 beforeAll(async () => {
   ssm = await startSsm({ '/shelfstack/main/signing-key': SIGNING_KEY, '/shelfstack/main/db-password': DB_PASSWORD });
@@ -46,80 +37,6 @@ afterAll(async () => {
   await conn.query("DROP USER IF EXISTS ?@'%'", [DB_USER]);
   await conn.end();
 });
-
-interface Unit { name: string; envFiles: { file: string; optional: boolean }[]; environment: Env; execStart: string[] }
-
-function units(role: ProvisionRole): { env: string; units: Unit[] } {
-  const doc = parse(renderUserData(role, vars)) as { write_files: { path: string; content: string }[] };
-  const files = new Map(doc.write_files.map((f) => [f.path, f.content]));
-  const list = [...files].filter(([p]) => p.startsWith('/etc/systemd/system/') && p.endsWith('.service') && !p.includes('.d/')).map(([p, text]) => {
-    const values = (key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!);
-    return {
-      name: path.basename(p),
-      envFiles: values('EnvironmentFile').map((f) => ({ file: f.replace(/^-/, ''), optional: f.startsWith('-') })),
-      environment: Object.fromEntries(values('Environment').map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
-      execStart: values('ExecStart')[0]!.split(' '),
-    };
-  });
-  return { env: files.get(ENV_FILE)!, units: list };
-}
-
-/** The env file with this machine's paths: only variables it sets may be replaced. */
-function localized(envText: string, changes: Env): string {
-  const env = parseConfigFile(envText, ENV_FILE);
-  for (const k of Object.keys(changes)) if (!(k in env)) throw new Error(`the env file has no ${k} (the test may only replace what it sets)`);
-  return Object.entries({ ...env, ...changes }).map(([k, v]) => `${k}=${v}\n`).join('');
-}
-
-interface Booted { dir: string; envText: string; bootEnv: string; init: Awaited<ReturnType<typeof runCli>>; hostnames: string }
-
-async function boot(role: ProvisionRole, meta: Record<string, string>, paths: (dir: string) => Env): Promise<Booted> {
-  const dir = await tempDir(`shelfstack-boot-${role}-`);
-  const fakeBin = path.join(dir, 'bin');
-  await mkdir(fakeBin);
-  // The hostname is set through hostnamectl; a stand-in on PATH records what init asks.
-  await writeFile(path.join(fakeBin, 'hostnamectl'), `#!/bin/sh\necho "$@" >> ${dir}/hostnamectl.log\n`);
-  await chmod(path.join(fakeBin, 'hostnamectl'), 0o755);
-  await writeFile(path.join(dir, 'hostnamectl.log'), '');
-  const envText = localized(units(role).env, { SHELFSTACK_BOOT_ENV: path.join(dir, 'boot.env'), ...paths(dir) });
-  const imds = await startImds(meta);
-  try {
-    // systemd hands EnvironmentFile= to the process as its environment: so does the test.
-    const init = await runCli(['init'], {
-      ...onlyFrom(envText),
-      // The identity comes from the metadata stand-in, as on EC2.
-      SHELFSTACK_INSTANCE_ID: '',
-      SHELFSTACK_ROLE: '',
-      AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
-      AWS_ENDPOINT_URL_SSM: ssm.url,
-      SHELFSTACK_HOSTS_FILE: path.join(dir, 'hosts'),
-      SHELFSTACK_CLOUD_INIT_CFG: path.join(dir, '99-shelfstack.cfg'),
-      PATH: `${fakeBin}:${process.env.PATH}`,
-    });
-    const bootEnv = init.code === 0 ? await readFile(path.join(dir, 'boot.env'), 'utf8') : '';
-    return { dir, envText, bootEnv, init, hostnames: await readFile(path.join(dir, 'hostnamectl.log'), 'utf8') };
-  } finally {
-    await imds.close();
-  }
-}
-
-/** The environment of a unit: these files' variables, with nothing of the test's own SHELFSTACK_* (or MYSQL_PWD) to fill a gap. */
-function onlyFrom(...texts: string[]): Env {
-  const blank = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('SHELFSTACK_') || k === 'MYSQL_PWD').map((k) => [k, '']));
-  return Object.assign(blank, ...texts.map((t) => parseConfigFile(t, 'env')));
-}
-
-/** Runs a unit's ExecStart with the files it loads (in order), its Environment= and the identity its tags give. */
-async function execUnit(unit: Unit, booted: Booted, roles: string, extra: string[] = []) {
-  const loaded: Record<string, string> = { [ENV_FILE]: booted.envText, [BOOT_ENV_FILE]: booted.bootEnv };
-  const texts = unit.envFiles.map(({ file, optional }) => {
-    if (loaded[file] === undefined && !optional) throw new Error(`${unit.name} loads ${file}, which nothing writes`);
-    return loaded[file] ?? '';
-  });
-  const [bin, ...args] = unit.execStart;
-  expect(bin).toBe('/usr/local/bin/shelfstack');
-  return runCli([...args, ...extra], { ...onlyFrom(...texts), ...unit.environment, SHELFSTACK_INSTANCE_ID: 'i-0boot', SHELFSTACK_ROLE: roles });
-}
 
 describe('a provisioned instance boots into a working server', () => {
   it('web: init names the host from its slot tag and writes the signing key from SSM; web and agent start with what the files give', async () => {
@@ -135,7 +52,7 @@ describe('a provisioned instance boots into a working server', () => {
     expect(parseConfigFile(booted.bootEnv, 'boot.env')).toEqual({ SHELFSTACK_SIGNING_KEY: SIGNING_KEY, SHELFSTACK_DB_PASSWORD: DB_PASSWORD });
     expect((await stat(path.join(booted.dir, 'boot.env'))).mode & 0o777).toBe(0o600);
 
-    const { units: list } = units('web');
+    const { units: list } = userDataOf('web');
     expect(list.map((u) => u.name).sort()).toEqual(['shelfstack-agent.service', 'shelfstack-init.service', 'shelfstack-replication.service', 'shelfstack-web.service']);
     const web = list.find((u) => u.name === 'shelfstack-web.service')!;
     expect(web.execStart.slice(1)).toEqual(['web', '--host', '127.0.0.1', '--port', '8080', '--x-accel-redirect', '/_cache/']);
@@ -166,7 +83,7 @@ describe('a provisioned instance boots into a working server', () => {
     expect(booted.hostnames).toBe('set-hostname db.shop.example.com\n');
     expect(parseConfigFile(booted.bootEnv, 'boot.env')).toEqual({ SHELFSTACK_DB_PASSWORD: DB_PASSWORD, MYSQL_PWD: DB_PASSWORD });
 
-    const backup = units('db').units.find((u) => u.name === 'shelfstack-db-backup.service')!;
+    const backup = userDataOf('db').units.find((u) => u.name === 'shelfstack-db-backup.service')!;
     const res = await execUnit(backup, { ...booted, envText: `${booted.envText}SHELFSTACK_DB_PORT=${DB_PORT}\n` }, 'db,repl');
     expect(res.stderr).toBe('');
     expect(res.stdout).toMatch(/^db backup: backups\/db\/shelfstack_boot_\w+\/.*\.sql\.gz/);
@@ -190,7 +107,7 @@ describe('a provisioned instance boots into a working server', () => {
     expect(booted.init.code).toBe(0);
     expect(booted.hostnames).toBe(''); // no slot tag: the hostname EC2 gave stays
     expect(booted.bootEnv).toBe("SHELFSTACK_FTP_PASV_URL='203.0.113.21'\n");
-    for (const unit of units('ftp').units.filter((u) => u.name !== 'shelfstack-init.service')) {
+    for (const unit of userDataOf('ftp').units.filter((u) => u.name !== 'shelfstack-init.service')) {
       const res = await execUnit(unit, booted, 'ftp', ['--check']);
       expect(`${unit.name}: ${res.stderr}`).toBe(`${unit.name}: `);
       expect(res.code).toBe(0);

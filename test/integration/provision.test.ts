@@ -4,18 +4,11 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { HEALTH_PORT, PROVISION_ROLES, renderUnit, renderUserData, unitNames, WEB_PORTS, type ProvisionVars } from '../../instance/provision/render';
 import { tempDir } from '../support/emulators';
+import { VARS } from '../support/provision-boot';
 
 const ROOT = path.resolve(__dirname, '../..');
-const vars: ProvisionVars = {
-  cluster: 'main',
-  bucket: 'shelfstack-main-123456789012-eu-west-1',
-  region: 'eu-west-1',
-  domain: 'shop.example.com',
-  nodeVersion: '20.19.5',
-  dataDevice: '/dev/sdf',
-  replMaster: 'ssh://replserver//srv/www-master',
-  dbName: 'shop',
-};
+// The stack passes these at package time (a bucket name of its own, as a real one would be).
+const vars: ProvisionVars = { ...VARS, bucket: 'shelfstack-main-123456789012-eu-west-1' };
 type Doc = { manage_etc_hosts: boolean; packages: string[]; runcmd: unknown[]; write_files: { path: string; content: string; defer?: boolean }[] };
 const doc = (role: (typeof PROVISION_ROLES)[number]) => parse(renderUserData(role, vars)) as Doc;
 const file = (d: Doc, p: string) => d.write_files.find((f) => f.path === p)?.content;

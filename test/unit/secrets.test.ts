@@ -31,6 +31,8 @@ describe('instance secrets from SSM', () => {
     const e = await fetchSecrets(client, 'main', ['db']).catch((x: unknown) => x as Error);
     expect(e.message).toBe('SSM parameter /shelfstack/main/db-password is empty or holds a quote or line break');
     expect(e.message).not.toContain('secret');
+    ssm.on(GetParametersCommand).resolves({ Parameters: [param('/shelfstack/main/signing-key', 'short-key'), param('/shelfstack/main/db-password', 'pw')] });
+    await expect(fetchSecrets(client, 'main', ['web'])).rejects.toThrow(/^SSM parameter \/shelfstack\/main\/signing-key must be at least 16 characters$/);
   });
 
   it('wraps a refused call with the names it asked for', async () => {
