@@ -121,6 +121,7 @@ function envFile(role: ProvisionRole, v: ProvisionVars): string {
       SHELFSTACK_CACHE_MAX_AGE: v.cacheMaxAge ?? '7d',
       SHELFSTACK_CACHE_ADMIN_URL: `http://127.0.0.1:${WEB_PORTS.cacheAdmin}`,
       SHELFSTACK_REPL_MASTER: v.replMaster,
+      SHELFSTACK_REPL_LOCAL_BASE: '/var/www',
       SHELFSTACK_REPL_STATE_DIR: '/var/lib/shelfstack/replication',
     });
   }

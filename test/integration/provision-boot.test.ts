@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
@@ -44,6 +44,9 @@ describe('a provisioned instance boots into a working server', () => {
       SHELFSTACK_LISTING_DIR: path.join(dir, 'listing'),
       SHELFSTACK_CACHE_DIR: path.join(dir, 'cache'),
       SHELFSTACK_REPL_STATE_DIR: path.join(dir, 'replication'),
+      // replserver's master copy, here a local folder (Unison syncs local roots the same way).
+      SHELFSTACK_REPL_MASTER: path.join(dir, 'master'),
+      SHELFSTACK_REPL_LOCAL_BASE: path.join(dir, 'www'),
     }));
     expect(booted.init.stderr).toBe('');
     expect(booted.init.code).toBe(0);
@@ -63,6 +66,14 @@ describe('a provisioned instance boots into a working server', () => {
       expect(res.code).toBe(0);
     }
     expect(parseConfigFile(booted.envText, 'env').SHELFSTACK_CACHE_ADMIN_URL).toBe('http://127.0.0.1:8081');
+
+    // The replication unit for real: one Unison run against the master copy.
+    await mkdir(path.join(booted.dir, 'master', 'podcasts'), { recursive: true });
+    await writeFile(path.join(booted.dir, 'master', 'podcasts', 'ep1.mp3'), 'from the master');
+    const repl = await execUnit(list.find((u) => u.name === 'shelfstack-replication.service')!, booted, 'web');
+    expect(repl.stdout).toMatch(/^replication run: ok/m);
+    expect(repl.code).toBe(0);
+    expect(await readFile(path.join(booted.dir, 'www', 'podcasts', 'ep1.mp3'), 'utf8')).toBe('from the master');
 
     // The check is the real loadConfig: without a variable the start stops, naming it.
     const short = { ...booted, envText: booted.envText.replace(/^SHELFSTACK_CACHE_MAX_BYTES=.*\n/m, '') };
