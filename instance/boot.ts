@@ -41,13 +41,15 @@ export async function runBootStep(opts: BootOptions): Promise<BootReport> {
   const changes: string[] = [];
   const notes: string[] = [];
   const env = await fetchSecrets(opts.ssm, opts.cluster, opts.roles);
-  if (opts.roles.includes('ftp')) {
-    if (opts.meta?.address) env.SHELFSTACK_FTP_PASV_URL = opts.meta.address;
-    else notes.push('no instance address known: FTP passive mode keeps SHELFSTACK_FTP_PASV_URL from the environment');
+  if (opts.roles.includes('ftp') && opts.meta) {
+    if (opts.meta.address) env.SHELFSTACK_FTP_PASV_URL = opts.meta.address;
+    else notes.push('the metadata service gave no address: FTP passive mode keeps SHELFSTACK_FTP_PASV_URL from the environment');
   }
 
+  // Off EC2 (identity overridden) a role without secrets has nothing to write: no file appears.
   const text = renderEnvFile(env);
-  if ((await readIfExists(opts.bootEnvFile)) !== text) {
+  const old = await readIfExists(opts.bootEnvFile);
+  if (old !== text && !(old === undefined && text === '')) {
     await mkdir(path.dirname(opts.bootEnvFile), { recursive: true });
     // writeFileAtomic keeps an existing file's mode: narrow it first, so no copy is ever wider.
     if (await stat(opts.bootEnvFile).catch(() => undefined)) await chmod(opts.bootEnvFile, 0o600);

@@ -36,6 +36,8 @@ describe('provisioning', () => {
 
   it.each(PROVISION_ROLES)('carries nothing per instance or secret in %s user-data: one launch template serves every slot', (role) => {
     const text = renderUserData(role, vars);
+    // EC2 refuses user-data over 16 KB (before base64).
+    expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
     expect(text).not.toMatch(/^(hostname|fqdn|preserve_hostname):|www1|SIGNING_KEY=|PASSWORD=|MYSQL_PWD=/m);
     // The package comes from the bucket with the instance role (contract 6), through Debian's awscli.
     expect(doc(role).packages).toContain('awscli');
