@@ -4,12 +4,14 @@
 # gives a new volume a fresh data directory. A reattached volume is used as it is.
 set -eu
 LABEL=mysqldata
-MOUNT=/srv/mysql
+MOUNT=${SHELFSTACK_DB_MOUNT:-/srv/mysql}
 DEVICE_HINT=${SHELFSTACK_DB_DEVICE:-/dev/sdf}
+# Where a new, blank volume may show up: the attach device, or an NVMe name on Nitro.
+CANDIDATES=${SHELFSTACK_DB_CANDIDATES:-"$DEVICE_HINT /dev/nvme[0-9]*n1 /dev/xvd[b-z]"}
 
 # An attached EBS disk with no filesystem and no partitions (never the root disk, never instance storage).
 blank_ebs_disk() {
-  for dev in "$DEVICE_HINT" /dev/nvme[0-9]*n1 /dev/xvd[b-z]; do
+  for dev in $CANDIDATES; do
     [ -b "$dev" ] || continue
     real=$(readlink -f "$dev")
     model=/sys/block/$(basename "$real")/device/model
@@ -27,7 +29,7 @@ until dev=$(blkid -L "$LABEL"); do
   if new=$(blank_ebs_disk); then
     echo "shelfstack-db-volume: formatting the new volume $new as $LABEL"
     mkfs.ext4 -q -L "$LABEL" "$new"
-    udevadm settle
+    udevadm settle 2>/dev/null || true
     continue
   fi
   [ $((waited % 30)) -eq 0 ] && echo "shelfstack-db-volume: waiting for the volume labelled $LABEL (${waited}s)"
