@@ -14,8 +14,9 @@ const REQUIREMENTS = [
   // A running server on 127.0.0.1:3306 is used as it is; otherwise scripts/mariadb.js starts a throwaway one.
   { name: 'mariadb server', for: ['test'], present: () => have('mariadbd') || mariadbAnswers(), aptPackages: ['mariadb-server'] },
   { name: 'openssl', for: ['test'], present: () => have('openssl'), aptPackages: ['openssl'] },
-  // Provisioning (issue 9): the web server's nginx site is checked with nginx -t, the units with systemd-analyze verify.
+  // Provisioning (issue 9): the web server's nginx and Apache sites are checked with nginx -t and apache2 -t, the units with systemd-analyze verify.
   { name: 'nginx', for: ['test'], present: () => have('nginx'), aptPackages: ['nginx-light'] },
+  { name: 'apache2', for: ['test'], present: () => have('apache2'), aptPackages: ['apache2-bin'] },
   { name: 'systemd-analyze', for: ['test'], present: () => have('systemd-analyze'), aptPackages: ['systemd'] },
 ];
 

@@ -89,6 +89,27 @@ describe('provisioning', () => {
     expect(res.status).toBe(0);
   });
 
+  it('writes an Apache site, behind nginx on loopback, that apache2 -t accepts with the modules the runcmd enables', async () => {
+    tool('apache2', 'apache2-bin');
+    const web = doc('web');
+    const dir = await tempDir('shelfstack-apache-');
+    await writeFile(path.join(dir, 'ports.conf'), file(web, '/etc/apache2/ports.conf')!);
+    await writeFile(path.join(dir, 'site.conf'), file(web, '/etc/apache2/sites-available/shelfstack.conf')!);
+    const mods = '/usr/lib/apache2/modules';
+    // Debian's apache2.conf in short: the modules it loads by default, then the runcmd's remoteip.
+    const conf = [
+      ...['mpm_event', 'authz_core', 'env', 'remoteip'].map((m) => `LoadModule ${m}_module ${mods}/mod_${m}.so`),
+      `PidFile ${dir}/apache.pid`, `ErrorLog ${dir}/error.log`, `Define APACHE_LOG_DIR ${dir}`, 'ServerName localhost',
+      'LogFormat "%h %l %u %t \\"%r\\" %>s %O" combined',
+      `Include ${dir}/ports.conf`, `Include ${dir}/site.conf`,
+    ].join('\n');
+    await writeFile(path.join(dir, 'apache2.conf'), conf);
+    expect(JSON.stringify(web.runcmd)).toContain('["a2enmod","remoteip"]');
+    const res = spawnSync('apache2', ['-t', '-f', path.join(dir, 'apache2.conf')], { encoding: 'utf8' });
+    expect(res.stderr.trim()).toBe('Syntax OK');
+    expect(res.status).toBe(0);
+  });
+
   it('ships units that systemd-analyze verify accepts, each with Restart=on-failure and sandboxing', async () => {
     tool('systemd-analyze', 'systemd');
     const dir = await tempDir('shelfstack-units-');
