@@ -1,0 +1,82 @@
+'use strict';
+// One launch template per server role (web, db, ftp), carrying the cloud-init user-data that
+// instance/provision renders at package time. Per role, never per instance: an instance learns
+// its slot from its tags in the instance metadata (enabled here, IMDSv2 only, one hop). The
+// reconcilers launch from these templates (eip and scale: web; db: db); the FTP server is launched
+// by the operator (README, "Deployment").
+const { loadTs } = require('../load-ts');
+const { fleetParams, param } = require('../stack-params');
+
+const ROLES = { web: 'web', db: 'db,repl', ftp: 'ftp' };
+const PROFILE = { web: 'WebInstanceProfile', db: 'DbInstanceProfile', ftp: 'FtpInstanceProfile' };
+// EC2 refuses user-data over 16 KB (before base64).
+const USER_DATA_LIMIT = 16384;
+const DB_DEVICE = '/dev/sdf';
+
+const pascal = (s) => s[0].toUpperCase() + s.slice(1);
+
+/** What is known at package time, the same for every instance of the role (contract 4). */
+function userDataVars(role, { cluster, bucket, region, record }) {
+  return {
+    cluster,
+    bucket,
+    region,
+    hostname: role,
+    domain: record.split('.').slice(1).join('.'),
+    nodeVersion: '20.19.5',
+    shelfstackPackage: `s3://${bucket}/artifacts/shelfstack.tgz`,
+    ...(role === 'db' ? { dataDevice: DB_DEVICE, dbName: 'shelfstack' } : { replMaster: 'ssh://replserver//srv/www-master' }),
+  };
+}
+
+module.exports = async ({ resolveVariable }) => {
+  const p = await fleetParams(resolveVariable);
+  const known = {
+    cluster: await param(resolveVariable, 'cluster'),
+    bucket: await param(resolveVariable, 'bucket'),
+    region: await resolveVariable('self:provider.region'),
+    record: p.record,
+  };
+  const { renderUserData } = loadTs(__filename, '../../instance/provision/render');
+  const resources = {};
+  for (const [role, roleTag] of Object.entries(ROLES)) {
+    const userData = renderUserData(role, userDataVars(role, known));
+    if (Buffer.byteLength(userData) > USER_DATA_LIMIT) {
+      throw new Error(`the ${role} user-data is ${Buffer.byteLength(userData)} bytes; EC2 takes at most ${USER_DATA_LIMIT}`);
+    }
+    const tags = [
+      { Key: 'shelfstack:cluster', Value: known.cluster },
+      { Key: 'shelfstack:role', Value: roleTag },
+    ];
+    resources[`${pascal(role)}LaunchTemplate`] = {
+      Type: 'AWS::EC2::LaunchTemplate',
+      Properties: {
+        LaunchTemplateName: `shelfstack-${known.cluster}-${role}`,
+        TagSpecifications: [{ ResourceType: 'launch-template', Tags: tags }],
+        LaunchTemplateData: {
+          ImageId: p.imageId,
+          InstanceType: p.instanceType,
+          IamInstanceProfile: { Arn: { 'Fn::GetAtt': [PROFILE[role], 'Arn'] } },
+          // The first subnet (the db volume's AZ): RunInstances gives none, and a public address
+          // lets a new server fetch its packages before its slot's elastic IP reaches it.
+          NetworkInterfaces: [
+            {
+              DeviceIndex: 0,
+              SubnetId: p.subnets[0],
+              Groups: [{ 'Fn::GetAtt': [`${pascal(role)}SecurityGroup`, 'GroupId'] }],
+              AssociatePublicIpAddress: true,
+              DeleteOnTermination: true,
+            },
+          ],
+          MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' },
+          UserData: { 'Fn::Base64': userData },
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: tags },
+            { ResourceType: 'volume', Tags: tags },
+          ],
+        },
+      },
+    };
+  }
+  return { Resources: resources };
+};
