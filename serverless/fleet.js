@@ -3,22 +3,23 @@
 // `${file(serverless/fleet.js):functions.dns}` is serverless/functions/dns.yml,
 // `${file(serverless/fleet.js):resources.web-slots}` is serverless/resources/web-slots.js (or .yml),
 // `${file(serverless/fleet.js):roles.dns}` is serverless/roles/dns.yml — with the fleet on. With
-// fleet=false each is nothing, so the stack is the listing pipeline alone. With the fleet on, the
-// fleet parameters are checked first (core/stack-params.ts), so a missing one stops the package
-// naming it, and `reservedConcurrency` of the fleet functions comes from `fleetConcurrency`
-// (dropped when it is '': accounts with a low concurrency quota reject any reservation).
+// fleet=false each is nothing, so the stack is the listing pipeline alone. The fleet functions'
+// `reservedConcurrency` comes from `fleetConcurrency` (dropped when it is '': accounts with a low
+// concurrency quota reject any reservation).
+//
+// `${file(serverless/fleet.js):check}` checks the fleet parameters (core/stack-params.ts) and is the
+// one place that reports a missing or malformed one: serverless resolves every part in parallel and
+// would list the same error once per part, so a part with bad parameters is just left empty.
 const fs = require('node:fs');
 const path = require('node:path');
 const { parse } = require('yaml');
 const { fleetEnabled, fleetParams } = require('./stack-params');
 
-const DIRS = { functions: 'functions', roles: 'roles', resources: 'resources' };
+const DIRS = ['functions', 'roles', 'resources'];
 
-function listParts(dir) {
-  return fs
-    .readdirSync(path.join(__dirname, dir))
-    .filter((f) => /\.(ya?ml|js)$/.test(f))
-    .map((f) => ({ name: f.replace(/\.(ya?ml|js)$/, ''), file: `serverless/${dir}/${f}` }));
+async function state(resolveVariable) {
+  const on = await fleetEnabled(resolveVariable);
+  return { on, params: on ? await fleetParams(resolveVariable) : undefined };
 }
 
 function functionPart(file, concurrency) {
@@ -31,29 +32,48 @@ function functionPart(file, concurrency) {
   return fns;
 }
 
-module.exports = async ({ resolveVariable }) => {
-  const on = await fleetEnabled(resolveVariable);
-  const params = on ? await fleetParams(resolveVariable) : undefined;
-  const out = {};
-  for (const [key, dir] of Object.entries(DIRS)) {
-    out[key] = {};
-    for (const { name, file } of listParts(dir)) {
-      if (!on) out[key][name] = {};
-      else if (key === 'functions') out[key][name] = functionPart(file, params.fleetConcurrency);
-      else out[key][name] = `\${file(${file})}`;
+function part(dir, file) {
+  return async ({ resolveVariable }) => {
+    let s;
+    try {
+      s = await state(resolveVariable);
+    } catch (e) {
+      if (e && e.name === 'StackParamError') return {};
+      throw e;
     }
-  }
-  return new Proxy(out, {
-    get(target, key) {
-      return target[key] && new Proxy(target[key], { get: (parts, name) => parts[name] ?? missing(key, name) });
-    },
-  });
-};
-
-// A part that serverless.yml names but no file provides yet (another engineer's file before it is
-// merged): packaged as nothing, said loudly; scripts/check-template.js then names what refers to it.
-function missing(dir, name) {
-  if (typeof name !== 'string') return undefined;
-  process.emitWarning(`serverless/${dir}/${name}.* is missing: packaged without it`);
-  return {};
+    if (!s.on) return {};
+    if (!file) {
+      process.emitWarning(`serverless/${dir}: no part by that name: packaged without it`);
+      return {};
+    }
+    return dir === 'functions' ? functionPart(file, s.params.fleetConcurrency) : `\${file(${file})}`;
+  };
 }
+
+function parts(dir) {
+  const known = {};
+  for (const f of fs.readdirSync(path.join(__dirname, dir))) {
+    const m = /^(.+)\.(ya?ml|js)$/.exec(f);
+    if (m) known[m[1]] = part(dir, `serverless/${dir}/${f}`);
+  }
+  // A part that serverless.yml names before its file exists (another engineer's, before it is
+  // merged) is packaged as nothing, with a warning; scripts/check-template.js names what refers to it.
+  // (Not `then`: the framework awaits what it is given, and a thenable would be taken for a promise.)
+  return new Proxy(known, {
+    get: (target, name) => (Object.hasOwn(target, name) ? target[name] : typeof name === 'string' && name !== 'then' ? part(dir, undefined) : undefined),
+  });
+}
+
+module.exports = {
+  check: async ({ resolveVariable }) => {
+    try {
+      const s = await state(resolveVariable);
+      return s.on ? `fleet on: ${s.params.webSlots} web slots in ${s.params.vpc}` : 'fleet off: the listing pipeline alone';
+    } catch (e) {
+      // A bad parameter is the operator's to fix, not a bug: its one line, without a stack.
+      if (e && e.name === 'StackParamError') e.stack = e.message;
+      throw e;
+    }
+  },
+  ...Object.fromEntries(DIRS.map((dir) => [dir, parts(dir)])),
+};

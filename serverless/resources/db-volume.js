@@ -9,6 +9,8 @@ const path = require('node:path');
 const { fleetParams, param } = require('../stack-params');
 
 const HANDLER = fs.readFileSync(path.join(__dirname, '..', 'custom-resources', 'subnet-zone.js'), 'utf8');
+// CloudFormation takes at most 4096 characters of inline (ZipFile) code.
+if (HANDLER.length > 4096) throw new Error(`serverless/custom-resources/subnet-zone.js is ${HANDLER.length} characters; inline code takes at most 4096`);
 const arn = (service, resource) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 const assume = (service) => ({
   Version: '2012-10-17',

@@ -16,7 +16,10 @@ module.exports = async ({ resolveVariable }) => {
   try {
     rules = parseScaleRules(typeof raw === 'string' ? raw : JSON.stringify(raw));
   } catch (e) {
-    throw new Error(`param scaleRules (SHELFSTACK_SCALE_RULES) ${e.message}`);
+    const error = new Error(`param scaleRules (SHELFSTACK_SCALE_RULES) ${e.message}`);
+    // The operator's to fix, not a bug: one line, without a stack.
+    error.stack = error.message;
+    throw error;
   }
   if (rules.length === 0) return { Resources: {} };
 

@@ -30,13 +30,25 @@ async function sls(params: string[]): Promise<{ template?: Template; stderr: str
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+const BAD_RULE = JSON.stringify([{ name: 'tuesday', out: 'cron(0 6 * * TUE *)', count: 2, drain: 'cron(0 12 ? * TUE *)', timezone: 'Europe/London' }]);
+
 describe('serverless package', () => {
   let full: Template;
+  let listingOnly: Template;
+  let missing: { stderr: string; code: number };
+  let badRule: { stderr: string; code: number };
+  // The four runs at once: the two that fail stop before bundling anything.
   beforeAll(async () => {
-    const res = await sls([...EXAMPLE, 'webSlots=3']);
-    if (!res.template) throw new Error(`package failed: ${res.stderr}`);
-    full = res.template;
-  }, 120_000);
+    const [a, b, c, d] = await Promise.all([
+      sls([...EXAMPLE, 'webSlots=3']),
+      sls(['fleet=false']),
+      sls(EXAMPLE.filter((p) => !p.startsWith('ftpCidr='))),
+      sls([...EXAMPLE, `scaleRules=${BAD_RULE}`]),
+    ]);
+    if (!a.template) throw new Error(`package failed: ${a.stderr}`);
+    if (!b.template) throw new Error(`package with fleet=false failed: ${b.stderr}`);
+    [full, listingOnly, missing, badRule] = [a.template, b.template, c, d];
+  }, 180_000);
 
   it('builds the full stack, and it fits the CloudFormation resource specification', () => {
     expect(full.Resources.WebLaunchTemplate?.Type).toBe('AWS::EC2::LaunchTemplate');
@@ -52,19 +64,24 @@ describe('serverless package', () => {
     expect(Object.keys(full.Resources).filter((id) => full.Resources[id]!.Type === 'AWS::EC2::EIP')).toEqual(['WebSlotAddress1', 'WebSlotAddress2', 'WebSlotAddress3']);
   });
 
-  it('packages the listing pipeline alone with fleet=false', async () => {
-    const { template } = await sls(['fleet=false']);
-    const types = Object.values(template!.Resources).map((r) => r.Type);
-    expect(types.filter((t) => t.startsWith('AWS::EC2::') || t === 'AWS::DLM::LifecyclePolicy' || t === 'AWS::Scheduler::Schedule')).toEqual([]);
-    const functions = Object.keys(template!.Resources).filter((id) => template!.Resources[id]!.Type === 'AWS::Lambda::Function');
-    expect(functions).toEqual(['ListingLambdaFunction']);
-    expect(Object.keys(template!.Resources).filter((id) => template!.Resources[id]!.Type === 'AWS::IAM::Role')).toEqual(['ListingRole']);
-    expect(checkTemplate(template)).toEqual([]);
-  }, 120_000);
+  it('packages the listing pipeline alone with fleet=false', () => {
+    const ids = (type: string) => Object.keys(listingOnly.Resources).filter((id) => listingOnly.Resources[id]!.Type === type);
+    const types = Object.values(listingOnly.Resources).map((r) => r.Type);
+    expect(types.filter((t) => t.startsWith('AWS::EC2::') || t === 'AWS::DLM::LifecyclePolicy' || t === 'AWS::Scheduler::Schedule' || t === 'AWS::Events::Rule')).toEqual([]);
+    expect(ids('AWS::Lambda::Function')).toEqual(['ListingLambdaFunction']);
+    expect(ids('AWS::IAM::Role')).toEqual(['ListingRole']);
+    expect(checkTemplate(listingOnly)).toEqual([]);
+  });
 
-  it('stops on a missing fleet parameter with a line naming it', async () => {
-    const res = await sls(EXAMPLE.filter((p) => !p.startsWith('ftpCidr=')));
-    expect(res.code).not.toBe(0);
-    expect(res.stderr).toMatch(/param ftpCidr is required with the fleet on/);
-  }, 120_000);
+  it('stops on a missing fleet parameter with one line naming it', () => {
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.split('\n').filter((l) => l.includes('param ftpCidr'))).toEqual([expect.stringMatching(/param ftpCidr is required with the fleet on/)]);
+  });
+
+  it('stops on a bad newsletter rule, naming the rule and what is wrong', () => {
+    expect(badRule.code).not.toBe(0);
+    expect(badRule.stderr.split('\n').filter((l) => l.includes('tuesday'))).toEqual([
+      expect.stringContaining('param scaleRules (SHELFSTACK_SCALE_RULES) invalid rule "tuesday" out: cron(0 6 * * TUE *): exactly one of day-of-month (*) and day-of-week (TUE) must be ?'),
+    ]);
+  });
 });

@@ -113,14 +113,22 @@ describe('fleet parameters', () => {
   });
 
   it('fleet.js: every part with the fleet on, none with it off; reserved concurrency dropped when fleetConcurrency is empty', async () => {
-    const on = await part('fleet.js')(ctx({ fleetConcurrency: '' }));
-    expect(on.functions.dns.dns.reservedConcurrency).toBeUndefined();
-    expect(on.resources['web-slots']).toBe('${file(serverless/resources/web-slots.js)}');
-    expect((await part('fleet.js')(ctx())).functions.eip.eip.reservedConcurrency).toBe(1);
-    const off = await part('fleet.js')(ctx({ fleet: 'false', vpc: '' }));
-    expect(off.functions.dns).toEqual({});
-    expect(off.roles.eip).toEqual({});
-    expect(off.resources['launch-templates']).toEqual({});
-    await expect(part('fleet.js')(ctx({ vpc: '' }))).rejects.toThrow(/^param vpc is required/);
+    const fleet = part('fleet.js') as unknown as Record<'functions' | 'roles' | 'resources', Record<string, Generator>> & { check: Generator };
+    expect((await fleet.functions.dns!(ctx({ fleetConcurrency: '' }))).dns.reservedConcurrency).toBeUndefined();
+    expect((await fleet.functions.eip!(ctx())).eip.reservedConcurrency).toBe(1);
+    expect(await fleet.resources['web-slots']!(ctx())).toBe('${file(serverless/resources/web-slots.js)}');
+    expect(await fleet.check(ctx())).toBe('fleet on: 2 web slots in vpc-0123456789abcdef0');
+    const off = ctx({ fleet: 'false', vpc: '' });
+    expect(await fleet.check(off)).toBe('fleet off: the listing pipeline alone');
+    for (const p of [fleet.functions.dns!, fleet.roles.eip!, fleet.resources['launch-templates']!]) expect(await p(off)).toEqual({});
+  });
+
+  it('fleet.js: a bad parameter is reported once, by check, in one line; the parts stay empty', async () => {
+    const fleet = part('fleet.js') as unknown as Record<'functions', Record<string, Generator>> & { check: Generator };
+    const bad = ctx({ vpc: '' });
+    const error = await fleet.check(bad).catch((e: unknown) => e as Error);
+    expect(error).toMatchObject({ name: 'StackParamError', message: expect.stringMatching(/^param vpc is required/) });
+    expect((error as Error).stack).toBe((error as Error).message);
+    expect(await fleet.functions.dns!(bad)).toEqual({});
   });
 });
