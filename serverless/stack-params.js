@@ -1,6 +1,6 @@
 'use strict';
 // The stack's parameters as the JS parts of the stack read them: the fleet switch, and the fleet
-// parameters checked by core/stack-params.ts (a missing or malformed one stops the package naming it).
+// parameters checked by core/stack-params.ts.
 const { loadTs } = require('./load-ts');
 
 const FLEET_PARAMS = ['vpc', 'subnets', 'zoneId', 'record', 'webSlots', 'instanceType', 'ami', 'sshCidr', 'ftpCidr', 'fleetConcurrency', 'healthPort'];
@@ -12,14 +12,30 @@ async function param(resolveVariable, name) {
   return value === null || value === undefined ? '' : String(value);
 }
 
-async function fleetEnabled(resolveVariable) {
-  return core().checkFleetSwitch(await param(resolveVariable, 'fleet'));
-}
-
-async function fleetParams(resolveVariable) {
+/** `{on: false}`, or `{on: true, params}` with the fleet parameters checked (throws StackParamError). */
+async function fleetState(resolveVariable) {
+  const on = core().checkFleetSwitch(await param(resolveVariable, 'fleet'));
+  if (!on) return { on };
   const raw = {};
   for (const name of FLEET_PARAMS) raw[name] = await param(resolveVariable, name);
-  return core().checkFleetParams(raw);
+  return { on, params: core().checkFleetParams(raw) };
 }
 
-module.exports = { param, fleetEnabled, fleetParams, FLEET_PARAMS };
+/**
+ * A part of the EC2 tier: `build(params)` with the fleet on, nothing with it off, and nothing on a
+ * bad parameter either (serverless/fleet-check.js reports that one, once).
+ */
+function fleetPart(build) {
+  return async (ctx) => {
+    let state;
+    try {
+      state = await fleetState(ctx.resolveVariable);
+    } catch (e) {
+      if (e && e.name === 'StackParamError') return { Resources: {} };
+      throw e;
+    }
+    return state.on ? build(state.params, ctx) : { Resources: {} };
+  };
+}
+
+module.exports = { param, fleetState, fleetPart, FLEET_PARAMS };

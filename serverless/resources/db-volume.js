@@ -6,7 +6,7 @@
 // the way that every subnet is in `vpc`. DLM snapshots it hourly (48 kept) and daily (30 kept).
 const fs = require('node:fs');
 const path = require('node:path');
-const { fleetParams, param } = require('../stack-params');
+const { fleetPart, param } = require('../stack-params');
 
 const HANDLER = fs.readFileSync(path.join(__dirname, '..', 'custom-resources', 'subnet-zone.js'), 'utf8');
 // CloudFormation takes at most 4096 characters of inline (ZipFile) code.
@@ -17,8 +17,7 @@ const assume = (service) => ({
   Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
 });
 
-module.exports = async ({ resolveVariable }) => {
-  const p = await fleetParams(resolveVariable);
+module.exports = fleetPart(async (p, { resolveVariable }) => {
   const cluster = await param(resolveVariable, 'cluster');
   const size = Number(await param(resolveVariable, 'dbVolumeSize'));
   if (!Number.isInteger(size) || size < 1 || size > 16384) throw new Error(`param dbVolumeSize must be a size in GiB from 1 to 16384 (got ${size})`);
@@ -134,4 +133,4 @@ module.exports = async ({ resolveVariable }) => {
     },
     Outputs: { DbVolumeId: { Description: 'The MySQL data volume (db slot)', Value: { Ref: 'DbVolume' } } },
   };
-};
+});

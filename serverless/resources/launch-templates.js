@@ -5,7 +5,7 @@
 // reconcilers launch from these templates (eip and scale: web; db: db); the FTP server is launched
 // by the operator (README, "Deployment").
 const { loadTs } = require('../load-ts');
-const { fleetParams, param } = require('../stack-params');
+const { fleetPart, param } = require('../stack-params');
 
 const ROLES = { web: 'web', db: 'db,repl', ftp: 'ftp' };
 const PROFILE = { web: 'WebInstanceProfile', db: 'DbInstanceProfile', ftp: 'FtpInstanceProfile' };
@@ -29,8 +29,7 @@ function userDataVars(role, { cluster, bucket, region, record }) {
   };
 }
 
-module.exports = async ({ resolveVariable }) => {
-  const p = await fleetParams(resolveVariable);
+module.exports = fleetPart(async (p, { resolveVariable }) => {
   const known = {
     cluster: await param(resolveVariable, 'cluster'),
     bucket: await param(resolveVariable, 'bucket'),
@@ -79,4 +78,4 @@ module.exports = async ({ resolveVariable }) => {
     };
   }
   return { Resources: resources };
-};
+});

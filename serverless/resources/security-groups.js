@@ -5,13 +5,12 @@
 // use for the master copy of samples and podcasts (README, "Replication"). Out: HTTP and HTTPS
 // anywhere (Debian mirrors, Node and the AWS APIs), MySQL and SSH to the db group; nothing else.
 const { loadTs } = require('../load-ts');
-const { fleetParams, param } = require('../stack-params');
+const { fleetPart, param } = require('../stack-params');
 
 const tcp = (port, to = port) => ({ IpProtocol: 'tcp', FromPort: port, ToPort: to });
 const group = (id) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
 
-module.exports = async ({ resolveVariable }) => {
-  const p = await fleetParams(resolveVariable);
+module.exports = fleetPart(async (p, { resolveVariable }) => {
   const cluster = await param(resolveVariable, 'cluster');
   const { FTP_PASSIVE_PORTS } = loadTs(__filename, '../../core/stack-params');
   const ssh = p.sshCidr ? [{ ...tcp(22), CidrIp: p.sshCidr, Description: 'SSH from sshCidr' }] : [];
@@ -61,4 +60,4 @@ module.exports = async ({ resolveVariable }) => {
       FtpSshToDb: between('AWS::EC2::SecurityGroupEgress', 'FtpSecurityGroup', 'DbSecurityGroup', 22, 'rsync to replserver'),
     },
   };
-};
+});

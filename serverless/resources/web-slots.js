@@ -2,10 +2,9 @@
 // One elastic IP per web slot (`webSlots`, default 2): WebSlotAddress1 is www1's, and so on. eip
 // finds them by their tags and fills each slot with a server from the web launch template.
 // Lowering webSlots releases the last slots' addresses: drain those servers first.
-const { fleetParams, param } = require('../stack-params');
+const { fleetPart, param } = require('../stack-params');
 
-module.exports = async ({ resolveVariable }) => {
-  const { webSlots } = await fleetParams(resolveVariable);
+module.exports = fleetPart(async ({ webSlots }, { resolveVariable }) => {
   const cluster = await param(resolveVariable, 'cluster');
   const Resources = {};
   const Outputs = {};
@@ -23,4 +22,4 @@ module.exports = async ({ resolveVariable }) => {
     Outputs[`WebSlotAddress${n}`] = { Description: `The elastic IP of web slot www${n}`, Value: { Ref: `WebSlotAddress${n}` } };
   }
   return { Resources, Outputs };
-};
+});

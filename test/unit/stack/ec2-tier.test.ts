@@ -112,23 +112,56 @@ describe('fleet parameters', () => {
     expect(() => checkFleetParams({ ...raw, sshCidr: '0.0.0.0' })).toThrow(/^param sshCidr must be an IPv4 CIDR/);
   });
 
-  it('fleet.js: every part with the fleet on, none with it off; reserved concurrency dropped when fleetConcurrency is empty', async () => {
-    const fleet = part('fleet.js') as unknown as Record<'functions' | 'roles' | 'resources', Record<string, Generator>> & { check: Generator };
-    expect((await fleet.functions.dns!(ctx({ fleetConcurrency: '' }))).dns.reservedConcurrency).toBeUndefined();
-    expect((await fleet.functions.eip!(ctx())).eip.reservedConcurrency).toBe(1);
-    expect(await fleet.resources['web-slots']!(ctx())).toBe('${file(serverless/resources/web-slots.js)}');
-    expect(await fleet.check(ctx())).toBe('fleet on: 2 web slots in vpc-0123456789abcdef0');
-    const off = ctx({ fleet: 'false', vpc: '' });
-    expect(await fleet.check(off)).toBe('fleet off: the listing pipeline alone');
-    for (const p of [fleet.functions.dns!, fleet.roles.eip!, fleet.resources['launch-templates']!]) expect(await p(off)).toEqual({});
+  it('fleet-check.js: the checked parameters with the fleet on, only the switch with it off', async () => {
+    const check = part('fleet-check.js');
+    expect(await check(ctx())).toMatchObject({ on: true, vpc: 'vpc-0123456789abcdef0', webSlots: 2, fleetConcurrency: 1 });
+    expect(await check(ctx({ fleetConcurrency: '' }))).toMatchObject({ on: true, fleetConcurrency: '' });
+    expect(await check(ctx({ fleet: 'false', vpc: '' }))).toEqual({ on: false });
   });
 
-  it('fleet.js: a bad parameter is reported once, by check, in one line; the parts stay empty', async () => {
-    const fleet = part('fleet.js') as unknown as Record<'functions', Record<string, Generator>> & { check: Generator };
+  it('a bad parameter is reported once, by fleet-check.js, in one line; the EC2 parts stay empty', async () => {
     const bad = ctx({ vpc: '' });
-    const error = await fleet.check(bad).catch((e: unknown) => e as Error);
+    const error = await part('fleet-check.js')(bad).catch((e: unknown) => e as Error);
     expect(error).toMatchObject({ name: 'StackParamError', message: expect.stringMatching(/^param vpc is required/) });
     expect((error as Error).stack).toBe((error as Error).message);
-    expect(await fleet.functions.dns!(bad)).toEqual({});
+    for (const name of ['security-groups', 'launch-templates', 'web-slots', 'db-volume']) {
+      expect(await part(`resources/${name}.js`)(bad)).toEqual({ Resources: {} });
+      expect(await part(`resources/${name}.js`)(ctx({ fleet: 'false' }))).toEqual({ Resources: {} });
+    }
+  });
+});
+
+describe('the fleet switch plugin', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { applyFleetSwitch } = require('../../../serverless/plugins/fleet-switch.js') as { applyFleetSwitch: (service: object, fleet: object) => void };
+  const service = () => ({
+    functions: { listing: { handler: 'l' }, dns: { handler: 'd', reservedConcurrency: 1 }, sweep: { handler: 's' } },
+    resources: {
+      Resources: { ContentBucket: {}, UploadsQueue: {}, ListingRole: {}, DnsRole: {}, WebLaunchTemplate: {}, DbVolume: {} },
+      Outputs: { UploadsQueueArn: {}, FleetAlarmTopicArn: {}, WebSlotAddress1: {} },
+    },
+  });
+
+  it('with the fleet off keeps the listing pipeline alone', () => {
+    const s = service();
+    applyFleetSwitch(s, { on: false });
+    expect(Object.keys(s.functions)).toEqual(['listing']);
+    expect(Object.keys(s.resources.Resources)).toEqual(['ContentBucket', 'UploadsQueue', 'ListingRole']);
+    expect(Object.keys(s.resources.Outputs)).toEqual(['UploadsQueueArn']);
+  });
+
+  it('with the fleet on reserves fleetConcurrency where a function reserves any, or none for an empty one', () => {
+    const s = service();
+    applyFleetSwitch(s, { on: true, fleetConcurrency: 2 });
+    expect(s.functions.dns.reservedConcurrency).toBe(2);
+    expect(s.functions.sweep).toEqual({ handler: 's' });
+    const t = service();
+    applyFleetSwitch(t, { on: true, fleetConcurrency: '' });
+    expect(t.functions.dns).toEqual({ handler: 'd' });
+    expect(Object.keys(t.resources.Resources)).toHaveLength(6);
+  });
+
+  it('refuses to run without the checked switch', () => {
+    expect(() => applyFleetSwitch(service(), {})).toThrow(/custom\.fleet/);
   });
 });
