@@ -11,19 +11,23 @@ const ROLES = { web: 'web', db: 'db,repl', ftp: 'ftp' };
 const PROFILE = { web: 'WebInstanceProfile', db: 'DbInstanceProfile', ftp: 'FtpInstanceProfile' };
 // EC2 refuses user-data over 16 KB (before base64).
 const USER_DATA_LIMIT = 16384;
+// Where the db reconciler attaches the volume (contract 7; the user-data finds it by its label).
 const DB_DEVICE = '/dev/sdf';
+// The Node the servers run: the LTS line the code is tested on here.
+const NODE_VERSION = '20.19.5';
 
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 
 /** What is known at package time, the same for every instance of the role (contract 4). */
 function userDataVars(role, { cluster, bucket, region, record }) {
+  const labels = record.split('.');
   return {
     cluster,
     bucket,
     region,
-    hostname: role,
-    domain: record.split('.').slice(1).join('.'),
-    nodeVersion: '20.19.5',
+    // A server's name is <slot>.<domain>, from its slot tag at boot: the record's parent domain.
+    domain: labels.length > 2 ? labels.slice(1).join('.') : record,
+    nodeVersion: NODE_VERSION,
     shelfstackPackage: `s3://${bucket}/artifacts/shelfstack.tgz`,
     ...(role === 'db' ? { dataDevice: DB_DEVICE, dbName: 'shelfstack' } : { replMaster: 'ssh://replserver//srv/www-master' }),
   };
@@ -36,10 +40,14 @@ module.exports = fleetPart(async (p, { resolveVariable }) => {
     region: await resolveVariable('self:provider.region'),
     record: p.record,
   };
-  const { renderUserData } = loadTs(__filename, '../../instance/provision/render');
+  const render = loadTs(__filename, '../../instance/provision/render');
   const resources = {};
   for (const [role, roleTag] of Object.entries(ROLES)) {
-    const userData = renderUserData(role, userDataVars(role, known));
+    const vars = userDataVars(role, known);
+    // render.ts before the provisioning rework of issue 9 (no HEALTH_PORT) still bakes a hostname
+    // in; the rework takes it from the slot tag at boot. Remove this line once both are merged.
+    if (!('HEALTH_PORT' in render)) vars.hostname = role;
+    const userData = render.renderUserData(role, vars);
     if (Buffer.byteLength(userData) > USER_DATA_LIMIT) {
       throw new Error(`the ${role} user-data is ${Buffer.byteLength(userData)} bytes; EC2 takes at most ${USER_DATA_LIMIT}`);
     }

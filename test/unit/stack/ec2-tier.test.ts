@@ -22,7 +22,7 @@ const PARAMS: Record<string, unknown> = {
   sshCidr: '',
   ftpCidr: '203.0.113.0/24',
   fleetConcurrency: 1,
-  healthPort: '8080',
+  healthPort: '80',
 };
 const ctx = (over: Record<string, unknown> = {}) => ({
   resolveVariable: async (v: string) => {
@@ -60,6 +60,7 @@ describe('security groups', () => {
 describe('launch templates', () => {
   it('per role: IMDSv2 only with tags in metadata, the role profile and group, tagged instances and volumes, user-data of the role', async () => {
     const { Resources: r } = (await part('resources/launch-templates.js')(ctx())) as Part;
+    const units = { Web: 'shelfstack-web.service', Db: 'shelfstack-db-backup.service', Ftp: 'shelfstack-ftp.service' };
     for (const [role, tag] of [['Web', 'web'], ['Db', 'db,repl'], ['Ftp', 'ftp']] as const) {
       const data = r[`${role}LaunchTemplate`]!.Properties.LaunchTemplateData;
       expect(data.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' });
@@ -72,7 +73,8 @@ describe('launch templates', () => {
       const userData = data.UserData['Fn::Base64'] as string;
       expect(userData).toMatch(/^#cloud-config\n/);
       expect(userData).toContain('SHELFSTACK_CLUSTER=main');
-      expect(userData).toContain(`SHELFSTACK_ROLE=${tag}`);
+      expect(userData).toContain(`/etc/systemd/system/${units[role]}`);
+      expect(Buffer.byteLength(userData)).toBeLessThanOrEqual(16384);
     }
   });
 });
