@@ -18,6 +18,21 @@ const NODE_VERSION = '20.19.5';
 
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 
+/**
+ * Where a server starts. eip and scale launch web servers, and the operator the FTP server, naming
+ * no subnet: their templates place them in the first subnet, with a public address (a new web
+ * server fetches its packages before its slot's elastic IP reaches it; FTP's passive mode
+ * announces it). The db reconciler names the subnet in the volume's zone itself, and EC2 refuses a
+ * subnet in the request next to network interfaces in the template (InvalidParameterCombination),
+ * so the db template has the security group alone. Once eip and scale spread web slots over the
+ * subnets by naming one, the web template must become like the db one.
+ */
+function network(role, firstSubnet) {
+  const group = { 'Fn::GetAtt': [`${pascal(role)}SecurityGroup`, 'GroupId'] };
+  if (role === 'db') return { SecurityGroupIds: [group] };
+  return { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: firstSubnet, Groups: [group], AssociatePublicIpAddress: true, DeleteOnTermination: true }] };
+}
+
 /** What is known at package time, the same for every instance of the role (contract 4). */
 function userDataVars(role, { cluster, bucket, region, record }) {
   const labels = record.split('.');
@@ -64,17 +79,7 @@ module.exports = fleetPart(async (p, { resolveVariable }) => {
           ImageId: p.imageId,
           InstanceType: p.instanceType,
           IamInstanceProfile: { Arn: { 'Fn::GetAtt': [PROFILE[role], 'Arn'] } },
-          // The first subnet (the db volume's AZ): RunInstances gives none, and a public address
-          // lets a new server fetch its packages before its slot's elastic IP reaches it.
-          NetworkInterfaces: [
-            {
-              DeviceIndex: 0,
-              SubnetId: p.subnets[0],
-              Groups: [{ 'Fn::GetAtt': [`${pascal(role)}SecurityGroup`, 'GroupId'] }],
-              AssociatePublicIpAddress: true,
-              DeleteOnTermination: true,
-            },
-          ],
+          ...network(role, p.subnets[0]),
           MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' },
           UserData: { 'Fn::Base64': userData },
           TagSpecifications: [

@@ -65,7 +65,10 @@ describe('launch templates', () => {
       const data = r[`${role}LaunchTemplate`]!.Properties.LaunchTemplateData;
       expect(data.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' });
       expect(data.IamInstanceProfile).toEqual({ Arn: { 'Fn::GetAtt': [`${role}InstanceProfile`, 'Arn'] } });
-      expect(data.NetworkInterfaces[0]).toMatchObject({ SubnetId: 'subnet-0123456789abcdef0', Groups: [{ 'Fn::GetAtt': [`${role}SecurityGroup`, 'GroupId'] }] });
+      const group = { 'Fn::GetAtt': [`${role}SecurityGroup`, 'GroupId'] };
+      // The db reconciler names the subnet itself, which EC2 refuses next to a template's network interfaces.
+      if (role === 'Db') expect([data.SecurityGroupIds, data.NetworkInterfaces]).toEqual([[group], undefined]);
+      else expect(data.NetworkInterfaces).toEqual([{ DeviceIndex: 0, SubnetId: 'subnet-0123456789abcdef0', Groups: [group], AssociatePublicIpAddress: true, DeleteOnTermination: true }]);
       expect(data.ImageId).toBe('{{resolve:ssm:/aws/service/debian/release/12/latest/arm64}}');
       expect(data.InstanceType).toBe('t4g.small');
       const tags = [{ Key: 'shelfstack:cluster', Value: 'main' }, { Key: 'shelfstack:role', Value: tag }];
