@@ -10,6 +10,9 @@ const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 type Parser<T> = (raw: string) => T;
 
+/** FTP's default passive data ports; the stack opens the same range in the FTP security group. */
+export const FTP_PASSIVE_PORTS = { min: 30000, max: 30100 } as const;
+
 function text(raw: string): string {
   return raw;
 }
@@ -93,8 +96,8 @@ const SPEC = {
   ftpHost: { env: 'SHELFSTACK_FTP_HOST', parse: text, fallback: '0.0.0.0' },
   ftpPort: { env: 'SHELFSTACK_FTP_PORT', parse: positiveInt, fallback: '21' },
   ftpPasvUrl: { env: 'SHELFSTACK_FTP_PASV_URL', parse: text },
-  ftpPasvMin: { env: 'SHELFSTACK_FTP_PASV_MIN', parse: positiveInt, fallback: '30000' },
-  ftpPasvMax: { env: 'SHELFSTACK_FTP_PASV_MAX', parse: positiveInt, fallback: '30100' },
+  ftpPasvMin: { env: 'SHELFSTACK_FTP_PASV_MIN', parse: positiveInt, fallback: String(FTP_PASSIVE_PORTS.min) },
+  ftpPasvMax: { env: 'SHELFSTACK_FTP_PASV_MAX', parse: positiveInt, fallback: String(FTP_PASSIVE_PORTS.max) },
   ftpTlsCert: { env: 'SHELFSTACK_FTP_TLS_CERT', parse: text },
   ftpTlsKey: { env: 'SHELFSTACK_FTP_TLS_KEY', parse: text },
   replMaster: { env: 'SHELFSTACK_REPL_MASTER', parse: text },

@@ -1,19 +1,29 @@
 import { z } from 'zod';
 import { ValidationError } from './errors';
+import { isTimeZone, scheduleProblem } from './schedule-expression';
 import type { ScaleAction } from './scale-plan';
 
 /**
  * Newsletter rules (SHELFSTACK_SCALE_RULES, a JSON list): a name, when to scale out and by how
  * many web servers, when to drain them, and an optional IANA time zone for both schedules.
- * serverless/functions/scale-schedules.js turns each rule into two schedules.
+ * serverless/resources/scale-schedules.js turns each rule into two schedules, so both expressions
+ * and the time zone are checked here as EventBridge Scheduler checks them (at package time too).
  */
-const scheduleExpression = z.string().regex(/^(cron|rate|at)\(.+\)$/, 'must be an EventBridge Scheduler expression such as cron(0 7 ? * TUE *)');
+const scheduleExpression = z.string().superRefine((expression, ctx) => {
+  const problem = scheduleProblem(expression);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${expression}: ${problem}` });
+});
 const ruleSchema = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,23}$/, 'must be up to 24 lowercase letters, digits and dashes'),
   out: scheduleExpression,
   count: z.number().int().min(1).max(20),
   drain: scheduleExpression,
-  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as Europe/London').optional(),
+  timezone: z
+    .string()
+    .superRefine((tz, ctx) => {
+      if (!isTimeZone(tz)) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(tz)} is not an IANA time zone Node knows, such as Europe/London` });
+    })
+    .optional(),
 });
 export type ScaleRule = z.infer<typeof ruleSchema>;
 
@@ -27,7 +37,11 @@ export function parseScaleRules(raw: string): ScaleRule[] {
   const parsed = z.array(ruleSchema).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`invalid rule at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    const [index, field] = issue?.path ?? [];
+    if (typeof index !== 'number') throw new Error(`must be a JSON list of rules: ${issue?.message}`);
+    const name = (json as { name?: unknown }[])[index]?.name;
+    const rule = typeof name === 'string' ? `rule ${JSON.stringify(name)}` : `rule #${index + 1}`;
+    throw new Error(`invalid ${rule}${field === undefined ? '' : ` ${String(field)}`}: ${issue?.message}`);
   }
   const names = parsed.data.map((r) => r.name);
   const dup = names.find((n, k) => names.indexOf(n) !== k);

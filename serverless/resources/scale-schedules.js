@@ -5,26 +5,21 @@
 // time, so a retried invocation still counts for the day it was meant for.
 // The rules are parsed by core/scale-rules.ts itself (through tsx), so a bad rule fails the
 // package with the same message the function would give.
-function loadParser() {
-  try {
-    // Where TypeScript already loads (jest), the module itself.
-    return require('../../core/scale-rules');
-  } catch (e) {
-    if (e.code !== 'MODULE_NOT_FOUND') throw e;
-    return require('tsx/cjs/api').require('../../core/scale-rules.ts', __filename);
-  }
-}
+const { loadTs } = require('../load-ts');
 
 const pascal = (name) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());
 
 module.exports = async ({ resolveVariable }) => {
   const raw = await resolveVariable('param:scaleRules');
-  const { parseScaleRules } = loadParser();
+  const { parseScaleRules } = loadTs(__filename, '../../core/scale-rules');
   let rules;
   try {
     rules = parseScaleRules(typeof raw === 'string' ? raw : JSON.stringify(raw));
   } catch (e) {
-    throw new Error(`param scaleRules (SHELFSTACK_SCALE_RULES) ${e.message}`);
+    const error = new Error(`param scaleRules (SHELFSTACK_SCALE_RULES) ${e.message}`);
+    // The operator's to fix, not a bug: one line, without a stack.
+    error.stack = error.message;
+    throw error;
   }
   if (rules.length === 0) return { Resources: {} };
 

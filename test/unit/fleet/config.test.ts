@@ -7,7 +7,7 @@ describe('fleet configuration', () => {
   });
 
   it('names the variable at fault', () => {
-    expect(() => loadConfig({ SHELFSTACK_SCALE_RULES: '[{"name":"n"}]' }, ['scaleRules'])).toThrow(/^SHELFSTACK_SCALE_RULES invalid rule at 0\.out/);
+    expect(() => loadConfig({ SHELFSTACK_SCALE_RULES: '[{"name":"n"}]' }, ['scaleRules'])).toThrow(/^SHELFSTACK_SCALE_RULES invalid rule "n" out/);
     expect(() => loadConfig({ SHELFSTACK_HEALTH_GRACE: 'soon' }, ['healthGrace'])).toThrow(/^SHELFSTACK_HEALTH_GRACE must be a duration/);
     expect(() => loadConfig({}, ['zoneId'])).toThrow('SHELFSTACK_ZONE_ID is required but not set');
   });

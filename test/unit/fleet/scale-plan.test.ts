@@ -51,7 +51,7 @@ describe('scale rules and inputs', () => {
 
   it('parses a rule list and rejects a malformed one with the place at fault', () => {
     expect(rules[0]).toMatchObject({ name: 'newsletter', count: 3, timezone: 'Europe/London' });
-    expect(() => parseScaleRules('[{"name":"x","out":"at 6","count":1,"drain":"cron(0 1 * * ? *)"}]')).toThrow(/0\.out/);
+    expect(() => parseScaleRules('[{"name":"x","out":"at 6","count":1,"drain":"cron(0 1 * * ? *)"}]')).toThrow(/rule "x" out: at 6: must be cron/);
     expect(() => parseScaleRules('not json')).toThrow(/JSON list/);
   });
 

@@ -26,6 +26,6 @@ describe('serverless scale schedules', () => {
 
   it('creates nothing without rules and fails the package on a bad rule, naming the parameter', async () => {
     expect(await generate(withParam('[]'))).toEqual({ Resources: {} });
-    await expect(generate(withParam('[{"name":"x","count":0}]'))).rejects.toThrow(/param scaleRules \(SHELFSTACK_SCALE_RULES\) invalid rule at 0\./);
+    await expect(generate(withParam('[{"name":"x","count":0}]'))).rejects.toThrow(/param scaleRules \(SHELFSTACK_SCALE_RULES\) invalid rule "x" out:/);
   });
 });
