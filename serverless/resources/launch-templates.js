@@ -59,9 +59,6 @@ module.exports = fleetPart(async (p, { resolveVariable }) => {
   const resources = {};
   for (const [role, roleTag] of Object.entries(ROLES)) {
     const vars = userDataVars(role, known);
-    // render.ts before the provisioning rework of issue 9 (no HEALTH_PORT) still bakes a hostname
-    // in; the rework takes it from the slot tag at boot. Remove this line once both are merged.
-    if (!('HEALTH_PORT' in render)) vars.hostname = role;
     const userData = render.renderUserData(role, vars);
     if (Buffer.byteLength(userData) > USER_DATA_LIMIT) {
       throw new Error(`the ${role} user-data is ${Buffer.byteLength(userData)} bytes; EC2 takes at most ${USER_DATA_LIMIT}`);
