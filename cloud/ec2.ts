@@ -13,7 +13,7 @@ import {
   type InstanceStatus,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { TAG, type Address, type CheckStatus, type Instance, type InstanceState, type StatusChecks } from '../core/fleet';
+import { TAG, transitionTime, type Address, type CheckStatus, type Instance, type InstanceState, type StatusChecks } from '../core/fleet';
 
 /** An association that DescribeAddresses does not confirm right after AssociateAddress. */
 export class AssociationNotVerifiedError extends Error {
@@ -39,6 +39,7 @@ function toInstance(i: Ec2Instance): Instance {
     publicIp: i.PublicIpAddress,
     clientToken: i.ClientToken || undefined,
     availabilityZone: i.Placement?.AvailabilityZone,
+    stateSince: transitionTime(i.StateTransitionReason),
     tags: tagMap(i.Tags),
   };
 }
@@ -161,9 +162,12 @@ export async function terminateInstances(ec2: EC2Client, ids: readonly string[])
   if (ids.length) await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
 }
 
-/** A clean stop (never Force: the file systems are flushed); stopping a stopped instance changes nothing. */
-export async function stopInstances(ec2: EC2Client, ids: readonly string[]): Promise<void> {
-  if (ids.length) await ec2.send(new StopInstancesCommand({ InstanceIds: [...ids] }));
+/**
+ * A clean stop (the file systems are flushed); stopping a stopped instance changes nothing. `force`
+ * only for an instance already stuck in `stopping`: it is then powered off, as in a crash.
+ */
+export async function stopInstances(ec2: EC2Client, ids: readonly string[], force = false): Promise<void> {
+  if (ids.length) await ec2.send(new StopInstancesCommand({ InstanceIds: [...ids], ...(force ? { Force: true } : {}) }));
 }
 
 // DescribeInstances accepts up to 200 values per filter.

@@ -23,7 +23,8 @@ export interface DbPlan {
   /** The instance the volume is attached to, if any. */
   holder?: string;
   launch?: DbLaunch;
-  stop?: { instanceId: string; reason: string };
+  /** A clean stop; `force` only for a holder stuck in `stopping` past the grace period. */
+  stop?: { instanceId: string; force: boolean; reason: string };
   detach?: { volumeId: string; instanceId: string; reason: string };
   attach?: { volumeId: string; instanceId: string; device: string };
   /** Why nothing (more) happens this run; the next event or tick continues. */
@@ -52,7 +53,7 @@ const LIVE_ATTACHMENT = new Set(['attaching', 'attached', 'detaching', 'busy']);
 /**
  * The db slot's plan. The volume stays with a healthy holder of the slot. Otherwise: a replacement
  * is launched in the volume's AZ (unless one is coming); a holder still running (failing its
- * checks past the grace) is stopped; a stopped holder's attachment is detached (never a force, never
+ * checks past the grace) is stopped, and forced off if it hangs in `stopping` past the grace; a stopped holder's attachment is detached (never a force, never
  * from a running instance); and only an `available` volume is attached, to a running replacement,
  * so two instances never hold it. A volume or instance outside the cluster is never touched.
  */
@@ -98,7 +99,9 @@ export function planDb(instances: readonly Instance[], volumes: readonly Volume[
 
   if (holder) {
     // The holder is lost: it must be stopped (or gone) before its volume can move.
-    if (holder.state === 'running') plan.stop = { instanceId: holder.id, reason: `failing its status checks past ${s.healthGraceSeconds}s` };
+    const stuck = holder.state === 'stopping' && holder.stateSince && now.getTime() - holder.stateSince.getTime() > s.healthGraceSeconds * 1000;
+    if (holder.state === 'running') plan.stop = { instanceId: holder.id, force: false, reason: `failing its status checks past ${s.healthGraceSeconds}s` };
+    else if (stuck) plan.stop = { instanceId: holder.id, force: true, reason: `stopping since ${holder.stateSince!.toISOString()}` };
     else if (holder.state === 'stopped' && attachment!.state === 'attached') {
       plan.detach = { volumeId: v.id, instanceId: holder.id, reason: `${holder.id} is stopped` };
     } else plan.waiting.push(`${holder.id} is ${holder.state}, its attachment ${attachment!.state}`);

@@ -40,6 +40,8 @@ export interface Instance {
   clientToken?: string;
   /** Placement.AvailabilityZone: where a volume can be attached to it. */
   availabilityZone?: string;
+  /** When the last state transition began, when EC2 says so (StateTransitionReason). */
+  stateSince?: Date;
   tags: Record<string, string>;
   checks?: StatusChecks;
   /** The HTTP health probe's answer; undefined when the probe is off or was not run. */
@@ -138,6 +140,15 @@ export function inServiceWeb(
     .filter((i) => hasRole(i, 'web') && !isDraining(i) && healthOf(i, now, graceSeconds) === 'healthy')
     .map((instance) => ({ instance, ip: servingAddress(instance, addresses) }))
     .filter((s): s is { instance: Instance; ip: string } => s.ip !== undefined);
+}
+
+/**
+ * The time in EC2's StateTransitionReason, e.g. "User initiated (2026-11-24 12:00:00 GMT)". The
+ * API reference calls the field free text, so anything else is no time at all.
+ */
+export function transitionTime(reason: string | undefined): Date | undefined {
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  return m ? new Date(`${m[1]}T${m[2]}Z`) : undefined;
 }
 
 /** EC2 accepts client tokens of up to 64 ASCII characters; longer ones keep their prefix and a hash. */

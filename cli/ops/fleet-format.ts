@@ -42,7 +42,7 @@ function formatDbPlan(p: DbPlan, cfg: FleetConfig): string[] {
     const where = l.subnetId ? `${l.availabilityZone} (${l.subnetId})` : `${l.availabilityZone} (default subnet)`;
     out.push(`  launch slot db in ${where} from ${cfg.dbLaunchTemplate ?? '(SHELFSTACK_DB_LAUNCH_TEMPLATE unset)'}, ClientToken ${l.clientToken}: ${l.reason}`);
   }
-  if (p.stop) out.push(`  stop ${p.stop.instanceId}: ${p.stop.reason}`);
+  if (p.stop) out.push(`  ${p.stop.force ? 'force-stop' : 'stop'} ${p.stop.instanceId}: ${p.stop.reason}`);
   if (p.detach) out.push(`  detach ${p.detach.volumeId} from ${p.detach.instanceId}: ${p.detach.reason}`);
   if (p.attach) out.push(`  attach ${p.attach.volumeId} to ${p.attach.instanceId} at ${p.attach.device}`);
   p.waiting.forEach((w) => out.push(`  wait slot db: ${w}`));

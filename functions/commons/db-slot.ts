@@ -33,7 +33,7 @@ export async function applyDbPlan(d: DbSlotDeps, plan: DbPlan): Promise<void> {
     d.logger.info('db_replacement_launched', { instanceId, clientToken: l.clientToken, subnetId: l.subnetId, availabilityZone: l.availabilityZone, reason: l.reason });
   }
   if (plan.stop) {
-    await stopInstances(d.ec2, [plan.stop.instanceId]);
+    await stopInstances(d.ec2, [plan.stop.instanceId], plan.stop.force);
     d.logger.info('db_holder_stopped', { ...plan.stop });
   }
   if (plan.detach) {

@@ -17,6 +17,8 @@ export interface Ec2Spec {
   publicIp?: string;
   clientToken?: string;
   launchTime?: Date;
+  /** StateTransitionReason, e.g. "User initiated (2026-11-24 11:50:00 GMT)". */
+  stateReason?: string;
   tags: Record<string, string>;
 }
 
@@ -37,6 +39,7 @@ export function ec2Instance(s: Ec2Spec): Instance {
     VpcId: 'vpc-0abc1234',
     Architecture: 'arm64',
     ClientToken: s.clientToken ?? '',
+    StateTransitionReason: s.stateReason ?? '',
     Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
   };
 }

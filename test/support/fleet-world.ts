@@ -82,10 +82,15 @@ export class World {
     plan.stops.forEach((x) => this.stop(x.instanceId));
   }
 
-  private stop(id: string): void {
+  /** Instances that hang in `stopping` until a forced stop. */
+  hung = new Set<string>();
+
+  private stop(id: string, force = false): void {
     const i = this.get(id);
+    if (force && i.state === 'stopping') this.hung.delete(id);
     if (i.state === 'running' || i.state === 'pending') {
       i.state = 'stopping';
+      i.stateSince = this.now;
       i.checks = undefined;
       i.publicIp = this.addresses.some((a) => a.instanceId === id) ? i.publicIp : undefined;
     }
@@ -102,7 +107,8 @@ export class World {
     if (plan.launch) this.launch(plan.launch.clientToken, plan.launch.tags, plan.launch.availabilityZone);
     if (plan.stop) {
       if (this.get(plan.stop.instanceId).tags[TAG.slot] !== 'db') throw new Error(`stopped ${plan.stop.instanceId}, not of the db slot`);
-      this.stop(plan.stop.instanceId);
+      if (plan.stop.force && this.get(plan.stop.instanceId).state !== 'stopping') throw new Error(`forced ${plan.stop.instanceId} off while ${this.get(plan.stop.instanceId).state}`);
+      this.stop(plan.stop.instanceId, plan.stop.force);
     }
     if (plan.detach) {
       const v = this.volume(plan.detach.volumeId);
@@ -127,7 +133,7 @@ export class World {
   settle(): void {
     for (const i of this.instances) {
       if (i.state === 'pending') Object.assign(i, { state: 'running', checks: { instance: 'ok', system: 'ok' } });
-      else if (i.state === 'stopping') i.state = 'stopped';
+      else if (i.state === 'stopping' && !this.hung.has(i.id)) i.state = 'stopped';
       else if (i.state === 'shutting-down') i.state = 'terminated';
     }
     for (const v of this.volumes) {

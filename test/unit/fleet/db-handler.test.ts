@@ -92,6 +92,22 @@ describe('db handler', () => {
     expect(ec2mock).not.toHaveReceivedCommand(AttachVolumeCommand);
   });
 
+  it('forces off a holder hung in stopping past the grace, dated by its StateTransitionReason, and no sooner', async () => {
+    const hung = (at: string): Ec2Spec[] => [
+      { id: 'i-0dbold', state: 'stopping', privateIp: '10.0.1.10', stateReason: `User initiated (${at} GMT)`, tags: dbTags },
+      { id: 'i-0dbnew', privateIp: '10.0.1.20', clientToken: 'db-main-i-0dbold', tags: dbTags },
+    ];
+    const recent = setup(hung('2026-11-24 11:58:00'), { instanceId: 'i-0dbold', state: 'attached' });
+    await invoke<FleetEvent, void>(recent.handler, 'schedule-rate.json');
+    expect(ec2mock).not.toHaveReceivedCommand(StopInstancesCommand);
+
+    ec2mock.reset();
+    const { handler } = setup(hung('2026-11-24 11:50:00'), { instanceId: 'i-0dbold', state: 'attached' });
+    await invoke<FleetEvent, void>(handler, 'schedule-rate.json');
+    expect(ec2mock.commandCalls(StopInstancesCommand).map((c) => c.args[0].input)).toEqual([{ InstanceIds: ['i-0dbold'], Force: true }]);
+    expect(ec2mock).not.toHaveReceivedCommand(DetachVolumeCommand);
+  });
+
   it('detaches the volume from the stopped holder, without force, and attaches nothing in the same run', async () => {
     const { handler, logger } = setup(
       [

@@ -1,5 +1,5 @@
 import { dbReplacementToken, planDb } from '../../../core/db-plan';
-import { TAG, type Volume } from '../../../core/fleet';
+import { TAG, transitionTime, type Volume } from '../../../core/fleet';
 import { CLUSTER, instance, NOW } from '../../support/fleet';
 
 const S = { cluster: CLUSTER, healthGraceSeconds: 300, device: '/dev/sdf', subnets: [{ id: 'subnet-0bbbb1111', availabilityZone: 'eu-west-1b' }, { id: 'subnet-0aaaa1111', availabilityZone: 'eu-west-1a' }] };
@@ -36,7 +36,7 @@ describe('planDb', () => {
     const plan = planDb([dbServer('i-old', { checks: impaired })], [heldBy('i-old')], S, NOW);
     expect(plan.launch?.clientToken).toBe(dbReplacementToken(CLUSTER, 'i-old', NOW));
     expect(plan.launch?.clientToken).toBe('db-main-i-old');
-    expect(plan.stop).toEqual({ instanceId: 'i-old', reason: expect.any(String) });
+    expect(plan.stop).toEqual({ instanceId: 'i-old', force: false, reason: expect.any(String) });
     expect(plan.detach).toBeUndefined();
     expect(plan.attach).toBeUndefined();
   });
@@ -55,6 +55,13 @@ describe('planDb', () => {
     const stopped = planDb([dbServer('i-old', { state: 'stopped' }), replacement], [heldBy('i-old')], S, NOW);
     expect(stopped.detach).toEqual({ volumeId: 'vol-0db', instanceId: 'i-old', reason: 'i-old is stopped' });
     expect(stopped.attach).toBeUndefined();
+  });
+
+  it('forces off a holder hung in stopping past the grace, and only then', () => {
+    const stopping = (ago: number) => dbServer('i-old', { state: 'stopping', stateSince: new Date(NOW.getTime() - ago * 1000) });
+    expect(planDb([stopping(60), dbServer('i-new')], [heldBy('i-old')], S, NOW).stop).toBeUndefined();
+    expect(planDb([stopping(400), dbServer('i-new')], [heldBy('i-old')], S, NOW).stop).toEqual({ instanceId: 'i-old', force: true, reason: expect.stringContaining('stopping since') });
+    expect(planDb([dbServer('i-old', { state: 'stopping' }), dbServer('i-new')], [heldBy('i-old')], S, NOW).stop).toBeUndefined();
   });
 
   it('attaches an available volume to the running replacement, at the device, not to a pending one', () => {
@@ -90,5 +97,13 @@ describe('planDb', () => {
     expect(none.launch).toBeUndefined();
     expect(none.waiting).toEqual([expect.stringContaining('eu-west-1c')]);
     expect(planDb([], [volume()], { ...S, subnets: [] }, NOW).launch).toMatchObject({ availabilityZone: 'eu-west-1a', subnetId: undefined });
+  });
+});
+
+describe('transitionTime', () => {
+  it("reads the time of EC2's StateTransitionReason, and nothing from free text", () => {
+    expect(transitionTime('User initiated (2026-11-24 11:52:07 GMT)')).toEqual(new Date('2026-11-24T11:52:07Z'));
+    expect(transitionTime('Server.InternalError: Internal error on launch')).toBeUndefined();
+    expect(transitionTime(undefined)).toBeUndefined();
   });
 });

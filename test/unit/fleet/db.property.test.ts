@@ -27,6 +27,8 @@ const startArb = fc
         state: s.state as Instance['state'],
         launchTime: new Date(NOW.getTime() - (k + 1) * 3600_000),
         availabilityZone: s.az,
+        // EC2 dates each user-initiated transition in StateTransitionReason.
+        stateSince: new Date(NOW.getTime() - s.impairedAgo * 1000),
         privateIp: `10.0.1.${k + 10}`,
         tags: { ...dbTags, [TAG.cluster]: s.cluster },
         checks:
@@ -52,11 +54,11 @@ const startArb = fc
     },
   ]);
 
-type Step = { kind: 'db' | 'settle' } | { kind: 'tick'; seconds: number } | { kind: 'fail'; at: number; how: 'terminate' | 'stop' | 'impair' | 'start' };
+type Step = { kind: 'db' | 'settle' } | { kind: 'tick'; seconds: number } | { kind: 'fail'; at: number; how: 'terminate' | 'stop' | 'impair' | 'start' | 'hang' };
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constantFrom('db' as const, 'db' as const, 'settle' as const) }),
   fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 400 }) }),
-  fc.record({ kind: fc.constant('fail' as const), at: fc.nat(), how: fc.constantFrom('terminate' as const, 'stop' as const, 'impair' as const, 'start' as const) }),
+  fc.record({ kind: fc.constant('fail' as const), at: fc.nat(), how: fc.constantFrom('terminate' as const, 'stop' as const, 'impair' as const, 'start' as const, 'hang' as const) }),
 );
 // Events arrive duplicated: each run observes the world again, so a repeated 'db' is a duplicate event.
 const historyArb = fc
@@ -72,6 +74,7 @@ const liveAttachments = (v: Volume) => v.attachments.filter((a) => a.state !== '
 function runDb(w: World): ReturnType<typeof planDb> {
   const plan = planDb(w.instances, w.volumes, S, w.now);
   if (plan.stop) expect(healthOf(w.get(plan.stop.instanceId), w.now, GRACE)).not.toBe('healthy');
+  if (plan.stop?.force) expect(w.get(plan.stop.instanceId).state).toBe('stopping');
   if (plan.detach) expect(w.get(plan.detach.instanceId).state).toBe('stopped');
   w.applyDb(plan); // throws on what AWS would refuse: an attach to a volume in use, a detach from a running instance
   expect(liveAttachments(w.volume('vol-0db')).length).toBeLessThanOrEqual(1);
@@ -80,7 +83,7 @@ function runDb(w: World): ReturnType<typeof planDb> {
 }
 
 describe('the db reconciler, over random histories', () => {
-  it('never attaches twice, never detaches from a running instance, never stops a healthy one, and converges to one healthy holder', () => {
+  it('never attaches twice, never detaches from a running instance, never stops a healthy one, forces off only a hung one, and converges to one healthy holder', () => {
     fc.assert(
       fc.property(startArb, historyArb, ([instances, volume], history) => {
         const w = new World(instances, [], undefined, NOW, [volume]);
@@ -92,8 +95,9 @@ describe('the db reconciler, over random histories', () => {
           else if (step.kind === 'tick') w.now = new Date(w.now.getTime() + step.seconds * 1000);
           else if (step.kind !== 'fail' || !target) continue;
           else if (step.how === 'terminate') target.state = 'shutting-down';
-          else if (step.how === 'stop' && target.state === 'running') Object.assign(target, { state: 'stopping', checks: undefined });
+          else if (step.how === 'stop' && target.state === 'running') Object.assign(target, { state: 'stopping', stateSince: w.now, checks: undefined });
           else if (step.how === 'impair' && target.state === 'running') target.checks = { instance: 'impaired', system: 'ok', impairedSince: w.now };
+          else if (step.how === 'hang') w.hung.add(target.id);
           else if (step.how === 'start' && target.state === 'stopped') target.state = 'pending';
         }
         // Failures stop: within a few rounds of runs, ticks and settling, the slot is whole again.
