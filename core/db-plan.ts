@@ -83,7 +83,9 @@ export function planDb(instances: readonly Instance[], volumes: readonly Volume[
     .filter((i) => i.id !== holder?.id && i.availabilityZone === v.availabilityZone && health(i) !== 'lost')
     .sort(newestFirst)[0];
   if (!replacement) {
-    const lost = holder ?? ours.filter((i) => slotOf(i) === DB_SLOT).sort(newestFirst)[0];
+    // The newest of the slot names the token: the holder, or a replacement that died before it
+    // got the volume (its token is spent: EC2 would answer it with the dead instance again).
+    const lost = ours.filter((i) => slotOf(i) === DB_SLOT).sort(newestFirst)[0];
     const subnet = s.subnets.find((n) => n.availabilityZone === v.availabilityZone);
     if (s.subnets.length && !subnet) plan.waiting.push(`none of the subnets is in ${v.availabilityZone}, the volume's AZ: cannot launch`);
     else {

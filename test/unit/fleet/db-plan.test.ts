@@ -41,6 +41,13 @@ describe('planDb', () => {
     expect(plan.attach).toBeUndefined();
   });
 
+  it('launches again, with a new token, when the replacement died before it got the volume', () => {
+    const holder = dbServer('i-old', { state: 'stopped', launchTime: new Date('2026-11-01T00:00:00Z') });
+    const dead = dbServer('i-new', { state: 'terminated', clientToken: 'db-main-i-old', launchTime: new Date('2026-11-24T11:50:00Z') });
+    expect(planDb([holder], [heldBy('i-old')], S, NOW).launch?.clientToken).toBe('db-main-i-old');
+    expect(planDb([holder, dead], [heldBy('i-old')], S, NOW).launch?.clientToken).toBe('db-main-i-new');
+  });
+
   it('waits out the grace period of a failing holder', () => {
     const briefly = { ...impaired, impairedSince: new Date(NOW.getTime() - 60_000) };
     const plan = planDb([dbServer('i-old', { checks: briefly })], [heldBy('i-old')], S, NOW);
