@@ -53,7 +53,8 @@ function byAge(a: Instance, b: Instance): number {
 /**
  * The hosts file of a cluster: running instances' private IPs named by role, then the extra names
  * of `shelfstack:hostnames`, sorted. A role with no running instance keeps its line from `previous`
- * (a missing dbserver breaks every web server) and is reported. The output depends only on the
+ * (a missing dbserver breaks every web server) and is reported; so do the extra names of a stopped
+ * (not yet terminated) server, which its peers still address. The output depends only on the
  * inputs, so an unchanged fleet renders the same bytes.
  */
 export function renderHosts(cluster: string, instances: readonly Instance[], previous: string | undefined): RenderedHosts {
