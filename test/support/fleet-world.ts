@@ -49,8 +49,10 @@ export class World {
     plan.clearDrained.forEach((id) => delete this.get(id).tags[TAG.drainedAt]);
   }
 
-  private launch(clientToken: string, tags: Record<string, string>, availabilityZone = 'eu-west-1a'): void {
-    if (this.instances.some((i) => i.clientToken === clientToken)) return;
+  /** RunInstances: a ClientToken already used returns the instance it launched, and launches nothing. */
+  launch(clientToken: string, tags: Record<string, string>, availabilityZone = 'eu-west-1a'): string {
+    const earlier = this.instances.find((i) => i.clientToken === clientToken);
+    if (earlier) return earlier.id;
     this.launched++;
     const n = this.launched;
     this.instances.push({
@@ -63,6 +65,7 @@ export class World {
       publicIp: `192.0.2.${n % 250}`,
       tags: { ...tags },
     });
+    return this.instances.at(-1)!.id;
   }
 
   applyEip(plan: EipPlan): void {
