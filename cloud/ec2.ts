@@ -6,28 +6,29 @@ import {
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   RunInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
   type EC2Client,
   type Instance as Ec2Instance,
   type InstanceStatus,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { TAG, type Address, type CheckStatus, type Instance, type InstanceState, type StatusChecks } from '../core/fleet';
+import { TAG, transitionTime, type Address, type CheckStatus, type Instance, type InstanceState, type StatusChecks } from '../core/fleet';
 
 /** An association that DescribeAddresses does not confirm right after AssociateAddress. */
 export class AssociationNotVerifiedError extends Error {
   override name = 'AssociationNotVerifiedError';
 }
 
-function tagMap(tags: Tag[] | undefined): Record<string, string> {
+export function tagMap(tags: Tag[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
 }
 
-function toTags(tags: Record<string, string>): Tag[] {
+export function toTags(tags: Record<string, string>): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-const clusterFilter = (cluster: string) => [{ Name: `tag:${TAG.cluster}`, Values: [cluster] }];
+export const clusterFilter = (cluster: string) => [{ Name: `tag:${TAG.cluster}`, Values: [cluster] }];
 
 function toInstance(i: Ec2Instance): Instance {
   return {
@@ -37,6 +38,8 @@ function toInstance(i: Ec2Instance): Instance {
     privateIp: i.PrivateIpAddress,
     publicIp: i.PublicIpAddress,
     clientToken: i.ClientToken || undefined,
+    availabilityZone: i.Placement?.AvailabilityZone,
+    stateSince: transitionTime(i.StateTransitionReason),
     tags: tagMap(i.Tags),
   };
 }
@@ -112,13 +115,21 @@ export function launchTemplateSpec(template: string) {
  * Launches one instance. The ClientToken makes a retry return the instance of the first call
  * instead of launching another; the tags are applied at launch, so the instance is never untagged.
  */
-export async function launchInstance(ec2: EC2Client, template: string, clientToken: string, tags: Record<string, string>): Promise<string> {
+export async function launchInstance(
+  ec2: EC2Client,
+  template: string,
+  clientToken: string,
+  tags: Record<string, string>,
+  where: { subnetId?: string; availabilityZone?: string } = {},
+): Promise<string> {
   const res = await ec2.send(
     new RunInstancesCommand({
       LaunchTemplate: launchTemplateSpec(template),
       MinCount: 1,
       MaxCount: 1,
       ClientToken: clientToken,
+      // A subnet fixes the AZ; without one, EC2 picks the default subnet of the AZ asked for.
+      ...(where.subnetId ? { SubnetId: where.subnetId } : where.availabilityZone ? { Placement: { AvailabilityZone: where.availabilityZone } } : {}),
       TagSpecifications: [
         { ResourceType: 'instance', Tags: toTags(tags) },
         { ResourceType: 'volume', Tags: toTags({ [TAG.cluster]: tags[TAG.cluster]! }) },
@@ -149,6 +160,14 @@ export async function untagResources(ec2: EC2Client, ids: readonly string[], key
 
 export async function terminateInstances(ec2: EC2Client, ids: readonly string[]): Promise<void> {
   if (ids.length) await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
+}
+
+/**
+ * A clean stop (the file systems are flushed); stopping a stopped instance changes nothing. `force`
+ * only for an instance already stuck in `stopping`: it is then powered off, as in a crash.
+ */
+export async function stopInstances(ec2: EC2Client, ids: readonly string[], force = false): Promise<void> {
+  if (ids.length) await ec2.send(new StopInstancesCommand({ InstanceIds: [...ids], ...(force ? { Force: true } : {}) }));
 }
 
 // DescribeInstances accepts up to 200 values per filter.

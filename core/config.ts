@@ -57,6 +57,13 @@ function roles(raw: string): string[] {
   return list;
 }
 
+function subnetIds(raw: string): string[] {
+  const ids = raw.split(',').map((id) => id.trim()).filter(Boolean);
+  const bad = ids.filter((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id));
+  if (bad.length) throw new Error(`must be subnet ids separated by commas (got ${JSON.stringify(bad[0])})`);
+  return ids;
+}
+
 const clusterName: Parser<string> = (raw) => {
   const name = matching(CLUSTER_PATTERN, 'lowercase letters, digits and dashes')(raw);
   // The cluster is part of signal queue names; "-signal" in it would blur the prefix of another cluster.
@@ -112,6 +119,11 @@ const SPEC = {
   domain: { env: 'SHELFSTACK_DOMAIN', parse: matching(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a DNS domain') },
   bootEnvFile: { env: 'SHELFSTACK_BOOT_ENV', parse: text, fallback: '/etc/shelfstack/boot.env' },
   dbAdminSocket: { env: 'SHELFSTACK_DB_ADMIN_SOCKET', parse: text },
+  // The db slot's reconciler (issue 9, dbslot): its launch template, the device its volume is
+  // attached at (the db user-data mounts it by label), the subnets a replacement may launch in.
+  dbLaunchTemplate: { env: 'SHELFSTACK_DB_LAUNCH_TEMPLATE', parse: text },
+  dbDevice: { env: 'SHELFSTACK_DB_DEVICE', parse: matching(/^\/dev\/(sd[f-p]|xvd[f-p])$/, 'a device name such as /dev/sdf'), fallback: '/dev/sdf' },
+  dbSubnets: { env: 'SHELFSTACK_DB_SUBNETS', parse: subnetIds },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

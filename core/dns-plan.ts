@@ -1,4 +1,4 @@
-import { drainedAt, inCluster, inServiceWeb, isDraining, isGone, type Instance } from './fleet';
+import { drainedAt, inCluster, inServiceWeb, isDraining, isGone, type Address, type Instance } from './fleet';
 
 /** An A record as Route 53 holds it: values sorted. */
 export interface ARecord {
@@ -43,17 +43,25 @@ function sameRecord(a: ARecord | undefined, b: ARecord): boolean {
 }
 
 /**
- * Round-robin DNS: the record holds exactly the public IPs of the cluster's healthy, non-draining
- * web instances, sorted, with the configured TTL. It is never emptied: with no healthy web server
+ * Round-robin DNS: the record holds exactly the addresses of the cluster's healthy, non-draining
+ * web instances, sorted, with the configured TTL: a slot's server by its slot's elastic IP, and
+ * only while it holds it (a replacement's own public IP is released the moment the elastic IP
+ * moves to it), a surge server by its public IP. It is never emptied: with no healthy web server
  * the record stays as it is and the plan says so (the caller logs an error and raises the alarm).
  * A draining instance whose address the record no longer holds (after the UPSERT) is stamped with
  * the time it left DNS, from which scale counts TTL + grace before terminating it. The stamp is
  * removed when the instance stops draining or is served again, so a server drained, put back and
  * drained again is counted from the last time it left, not the first.
  */
-export function planDns(instances: readonly Instance[], current: ARecord | undefined, s: DnsSettings, now: Date): DnsPlan {
+export function planDns(
+  instances: readonly Instance[],
+  addresses: readonly Address[],
+  current: ARecord | undefined,
+  s: DnsSettings,
+  now: Date,
+): DnsPlan {
   const ours = inCluster(instances, s.cluster);
-  const desired = sortIps(inServiceWeb(ours, now, s.healthGraceSeconds).map((i) => i.publicIp!));
+  const desired = sortIps(inServiceWeb(ours, inCluster(addresses, s.cluster), now, s.healthGraceSeconds).map((w) => w.ip));
   const noHealthyWeb = desired.length === 0;
   const target: ARecord = { name: s.record, ttl: s.ttl, values: desired };
   const upsert = noHealthyWeb || sameRecord(current, target) ? undefined : target;

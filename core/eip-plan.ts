@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { healthOf, inCluster, isGone, rolesOf, slotOf, TAG, type Address, type Instance } from './fleet';
+import { clientToken, healthOf, hourStamp, inCluster, isGone, rolesOf, slotOf, TAG, type Address, type Instance } from './fleet';
 
 export interface Launch {
   clientToken: string;
@@ -21,9 +20,17 @@ export interface SlotWait {
   reason: string;
 }
 
+/** A slot's old server, stopped once its replacement holds the address so it cannot serve again. */
+export interface SlotStop {
+  instanceId: string;
+  slot: string;
+  reason: string;
+}
+
 export interface EipPlan {
   launches: Launch[];
   associations: Association[];
+  stops: SlotStop[];
   waiting: SlotWait[];
 }
 
@@ -32,20 +39,13 @@ export interface EipSettings {
   healthGraceSeconds: number;
 }
 
-// EC2 accepts client tokens of up to 64 ASCII characters.
-function token(parts: string[]): string {
-  const plain = parts.join('-');
-  return plain.length <= 64 ? plain : `${parts[0]}-${createHash('sha256').update(plain).digest('hex').slice(0, 40)}`;
-}
-
 /**
  * The ClientToken of a slot's replacement: the slot and the instance it replaces, so a retried or
  * duplicate event launches at most one. With no instance of the slot left to name, the hour stands
  * in for it (instances terminated an hour ago have left DescribeInstances).
  */
 export function replacementToken(cluster: string, slot: string, lostId: string | undefined, now: Date): string {
-  const lost = lostId ?? `none${now.toISOString().slice(0, 13).replace(/\D/g, '')}`;
-  return token(['eip', cluster, slot, lost]);
+  return clientToken(['eip', cluster, slot, lostId ?? hourStamp(now)]);
 }
 
 function newestFirst(a: Instance, b: Instance): number {
@@ -59,7 +59,7 @@ function newestFirst(a: Instance, b: Instance): number {
  * outside the cluster, or any address or instance of another cluster, is never touched.
  */
 export function planEip(instances: readonly Instance[], addresses: readonly Address[], s: EipSettings, now: Date): EipPlan {
-  const plan: EipPlan = { launches: [], associations: [], waiting: [] };
+  const plan: EipPlan = { launches: [], associations: [], stops: [], waiting: [] };
   const ours = inCluster(instances, s.cluster);
   const byId = new Map(ours.map((i) => [i.id, i]));
   const health = (i: Instance) => healthOf(i, now, s.healthGraceSeconds);
@@ -79,11 +79,16 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
       plan.waiting.push({ slot, reason: `${a.publicIp} is held by ${a.instanceId}, which is not in the cluster; left alone` });
       continue;
     }
-    if (holder && slotOf(holder) === slot && health(holder) === 'healthy') continue;
+    if (holder && slotOf(holder) === slot && health(holder) === 'healthy') {
+      plan.stops.push(...replacedServers(members, holder, s, now));
+      continue;
+    }
 
     const healthy = members.find((i) => health(i) === 'healthy');
     if (healthy) {
       plan.associations.push({ allocationId: a.allocationId, publicIp: a.publicIp, instanceId: healthy.id, allowReassociation: !!holder, from: holder?.id });
+      // Applied after the association is verified, so only once the replacement holds the address.
+      plan.stops.push(...replacedServers(members, healthy, s, now));
       continue;
     }
     const coming = members.find((i) => health(i) === 'starting' || health(i) === 'impaired');
@@ -102,6 +107,20 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
   return plan;
 }
 
+/**
+ * The slot's other running servers that the healthy holder replaced (its ClientToken names them)
+ * or that fail their checks past the grace period. Stopped, not terminated: the instance and its
+ * disks stay for a post-mortem, a stopped instance counts as lost everywhere, and it releases its
+ * public IP, so neither dns nor an operator's old bookmark can send customers to it again.
+ */
+function replacedServers(members: readonly Instance[], holder: Instance, s: EipSettings, now: Date): SlotStop[] {
+  const slot = slotOf(holder)!;
+  return members
+    .filter((m) => m.id !== holder.id && m.state === 'running')
+    .filter((m) => holder.clientToken === replacementToken(s.cluster, slot, m.id, now) || healthOf(m, now, s.healthGraceSeconds) === 'lost')
+    .map((m) => ({ instanceId: m.id, slot, reason: `${holder.id} holds the slot's address in its place` }));
+}
+
 export function isEipPlanEmpty(p: EipPlan): boolean {
-  return p.launches.length === 0 && p.associations.length === 0;
+  return p.launches.length === 0 && p.associations.length === 0 && p.stops.length === 0;
 }

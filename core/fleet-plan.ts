@@ -1,6 +1,7 @@
+import { isDbPlanEmpty, planDb, type DbPlan } from './db-plan';
 import { isDnsPlanEmpty, planDns, type ARecord, type DnsPlan } from './dns-plan';
 import { isEipPlanEmpty, planEip, type EipPlan } from './eip-plan';
-import type { Address, Instance } from './fleet';
+import type { Address, Instance, Subnet, Volume } from './fleet';
 import { renderHosts, type RenderedHosts } from './hosts';
 import { isScalePlanEmpty, planScale, type ScalePlan } from './scale-plan';
 
@@ -8,6 +9,9 @@ import { isScalePlanEmpty, planScale, type ScalePlan } from './scale-plan';
 export interface FleetObservation {
   instances: Instance[];
   addresses: Address[];
+  /** The db slot's data volume(s), and the subnets a db replacement may launch in. */
+  volumes: Volume[];
+  subnets: Subnet[];
   record?: ARecord;
   hosts?: { text: string; etag: string; lastModified?: Date };
 }
@@ -18,6 +22,7 @@ export interface FleetSettings {
   ttl: number;
   healthGrace: number;
   drainGrace: number;
+  dbDevice: string;
 }
 
 /** Every reconciler's plan over one observation, as the functions would make them. */
@@ -25,16 +30,23 @@ export interface FleetPlan {
   hosts: RenderedHosts & { changed: boolean; previous?: string; etag?: string };
   dns: DnsPlan;
   eip: EipPlan;
+  db: DbPlan;
   /** The terminate tick of scale: surge servers past TTL + grace out of DNS. */
   scale: ScalePlan;
+}
+
+/** dns alone, as apply plans it again after the addresses moved. */
+export function planFleetDns(o: Pick<FleetObservation, 'instances' | 'addresses' | 'record'>, s: FleetSettings, now: Date): DnsPlan {
+  return planDns(o.instances, o.addresses, o.record, { cluster: s.cluster, record: s.record, ttl: s.ttl, healthGraceSeconds: s.healthGrace }, now);
 }
 
 export function planFleet(o: FleetObservation, s: FleetSettings, now: Date): FleetPlan {
   const rendered = renderHosts(s.cluster, o.instances, o.hosts?.text);
   return {
     hosts: { ...rendered, changed: rendered.text !== o.hosts?.text, previous: o.hosts?.text, etag: o.hosts?.etag },
-    dns: planDns(o.instances, o.record, { cluster: s.cluster, record: s.record, ttl: s.ttl, healthGraceSeconds: s.healthGrace }, now),
+    dns: planFleetDns(o, s, now),
     eip: planEip(o.instances, o.addresses, { cluster: s.cluster, healthGraceSeconds: s.healthGrace }, now),
+    db: planDb(o.instances, o.volumes, { cluster: s.cluster, healthGraceSeconds: s.healthGrace, device: s.dbDevice, subnets: o.subnets }, now),
     scale: planScale(o.instances, o.record?.values ?? [], { action: 'terminate' }, { cluster: s.cluster, ttl: s.ttl, drainGraceSeconds: s.drainGrace }, now),
   };
 }
@@ -47,6 +59,11 @@ export function countChanges(p: FleetPlan): number {
     p.dns.clearDrained.length +
     p.eip.launches.length +
     p.eip.associations.length +
+    p.eip.stops.length +
+    (p.db.launch ? 1 : 0) +
+    (p.db.stop ? 1 : 0) +
+    (p.db.detach ? 1 : 0) +
+    (p.db.attach ? 1 : 0) +
     p.scale.launches.length +
     p.scale.drain.length +
     p.scale.terminate.length
@@ -54,5 +71,5 @@ export function countChanges(p: FleetPlan): number {
 }
 
 export function isFleetPlanEmpty(p: FleetPlan): boolean {
-  return !p.hosts.changed && isDnsPlanEmpty(p.dns) && isEipPlanEmpty(p.eip) && isScalePlanEmpty(p.scale);
+  return !p.hosts.changed && isDnsPlanEmpty(p.dns) && isEipPlanEmpty(p.eip) && isDbPlanEmpty(p.db) && isScalePlanEmpty(p.scale);
 }

@@ -2,6 +2,8 @@
  * The fleet as the control plane sees it: instances and elastic IPs with the tags of the contract
  * (ARCHITECTURE.md, "EC2 tags"), and their health. Pure: the adapters in cloud/ec2.ts fill it in.
  */
+import { createHash } from 'node:crypto';
+
 export const TAG = {
   cluster: 'shelfstack:cluster',
   role: 'shelfstack:role',
@@ -36,6 +38,10 @@ export interface Instance {
   privateIp?: string;
   publicIp?: string;
   clientToken?: string;
+  /** Placement.AvailabilityZone: where a volume can be attached to it. */
+  availabilityZone?: string;
+  /** When the last state transition began, when EC2 says so (StateTransitionReason). */
+  stateSince?: Date;
   tags: Record<string, string>;
   checks?: StatusChecks;
   /** The HTTP health probe's answer; undefined when the probe is off or was not run. */
@@ -112,9 +118,68 @@ export function healthOf(i: Instance, now: Date, graceSeconds: number): Health {
   return 'healthy';
 }
 
-/** Web instances that belong in round-robin DNS: healthy, not draining, with a public address. */
-export function inServiceWeb(instances: readonly Instance[], now: Date, graceSeconds: number): Instance[] {
-  return instances.filter(
-    (i) => hasRole(i, 'web') && !isDraining(i) && i.publicIp !== undefined && healthOf(i, now, graceSeconds) === 'healthy',
-  );
+/**
+ * The address a web instance is reached at for round-robin DNS: a slot's server only while it holds
+ * its slot's elastic IP (its own auto-assigned address is released when the elastic IP moves to
+ * it, so it is never worth publishing); a server with no slot (a surge server) at its public IP.
+ */
+export function servingAddress(i: Instance, addresses: readonly Address[]): string | undefined {
+  const slot = slotOf(i);
+  if (!slot) return i.publicIp;
+  return addresses.find((a) => a.instanceId === i.id && slotOf(a) === slot && clusterOf(a) === clusterOf(i))?.publicIp;
+}
+
+/** Web instances that belong in round-robin DNS, with the address they serve at: healthy, not draining, reachable. */
+export function inServiceWeb(
+  instances: readonly Instance[],
+  addresses: readonly Address[],
+  now: Date,
+  graceSeconds: number,
+): { instance: Instance; ip: string }[] {
+  return instances
+    .filter((i) => hasRole(i, 'web') && !isDraining(i) && healthOf(i, now, graceSeconds) === 'healthy')
+    .map((instance) => ({ instance, ip: servingAddress(instance, addresses) }))
+    .filter((s): s is { instance: Instance; ip: string } => s.ip !== undefined);
+}
+
+/**
+ * The time in EC2's StateTransitionReason, e.g. "User initiated (2026-11-24 12:00:00 GMT)". The
+ * API reference calls the field free text, so anything else is no time at all.
+ */
+export function transitionTime(reason: string | undefined): Date | undefined {
+  const m = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) GMT\)/.exec(reason ?? '');
+  return m ? new Date(`${m[1]}T${m[2]}Z`) : undefined;
+}
+
+/** EC2 accepts client tokens of up to 64 ASCII characters; longer ones keep their prefix and a hash. */
+export function clientToken(parts: readonly string[]): string {
+  const plain = parts.join('-');
+  return plain.length <= 64 ? plain : `${parts[0]}-${createHash('sha256').update(plain).digest('hex').slice(0, 40)}`;
+}
+
+/** The hour, as a stand-in for a lost instance to name in a ClientToken when none is left. */
+export function hourStamp(now: Date): string {
+  return `none${now.toISOString().slice(0, 13).replace(/\D/g, '')}`;
+}
+
+/** An EBS volume (DescribeVolumes), with its attachments. */
+export type VolumeState = 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted' | 'error';
+export type AttachmentState = 'attaching' | 'attached' | 'detaching' | 'detached' | 'busy';
+export interface VolumeAttachment {
+  instanceId: string;
+  device: string;
+  state: AttachmentState;
+}
+export interface Volume {
+  id: string;
+  state: VolumeState;
+  availabilityZone: string;
+  attachments: VolumeAttachment[];
+  tags: Record<string, string>;
+}
+
+/** A subnet a replacement may be launched in (DescribeSubnets). */
+export interface Subnet {
+  id: string;
+  availabilityZone: string;
 }

@@ -1,4 +1,4 @@
-import { hasRole, TAG, type Instance, type Role } from './fleet';
+import { hasRole, isGone, TAG, type Instance, type Role } from './fleet';
 
 /** The names the web servers find their peers by (ARCHITECTURE.md, "EC2 tags"), in file order. */
 export const ROLE_HOSTNAMES: ReadonlyArray<[Role, string]> = [
@@ -12,7 +12,12 @@ const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export interface HostsWarning {
-  event: 'role_without_running_instance' | 'role_on_several_instances' | 'invalid_hostname_ignored' | 'hostname_claimed_twice';
+  event:
+    | 'role_without_running_instance'
+    | 'role_on_several_instances'
+    | 'invalid_hostname_ignored'
+    | 'hostname_claimed_twice'
+    | 'hostname_without_running_instance';
   name: string;
   detail: string;
 }
@@ -37,6 +42,10 @@ export function parseHosts(text: string): Map<string, string> {
   return byName;
 }
 
+function extraNames(i: Instance): string[] {
+  return (i.tags[TAG.hostnames] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+}
+
 function byAge(a: Instance, b: Instance): number {
   return a.launchTime.getTime() - b.launchTime.getTime() || a.id.localeCompare(b.id);
 }
@@ -44,7 +53,8 @@ function byAge(a: Instance, b: Instance): number {
 /**
  * The hosts file of a cluster: running instances' private IPs named by role, then the extra names
  * of `shelfstack:hostnames`, sorted. A role with no running instance keeps its line from `previous`
- * (a missing dbserver breaks every web server) and is reported. The output depends only on the
+ * (a missing dbserver breaks every web server) and is reported; so do the extra names of a stopped
+ * (not yet terminated) server, which its peers still address. The output depends only on the
  * inputs, so an unchanged fleet renders the same bytes.
  */
 export function renderHosts(cluster: string, instances: readonly Instance[], previous: string | undefined): RenderedHosts {
@@ -70,11 +80,19 @@ export function renderHosts(cluster: string, instances: readonly Instance[], pre
 
   const extras = new Map<string, string>();
   for (const i of running) {
-    const names = (i.tags[TAG.hostnames] ?? '').split(',').map((n) => n.trim()).filter(Boolean);
-    for (const n of names) {
+    for (const n of extraNames(i)) {
       if (!HOSTNAME.test(n)) warnings.push({ event: 'invalid_hostname_ignored', name: n, detail: `on ${i.id}` });
       else if (taken.has(n) || extras.has(n)) warnings.push({ event: 'hostname_claimed_twice', name: n, detail: `on ${i.id}; kept the first` });
       else extras.set(n, `${i.privateIp} ${n}`);
+    }
+  }
+  // A stopped (or stopping, or restarting) server keeps its extra names' last lines, as its role line is kept.
+  const resting = instances.filter((i) => i.tags[TAG.cluster] === cluster && !isGone(i) && i.state !== 'running').sort(byAge);
+  for (const i of resting) {
+    for (const n of extraNames(i)) {
+      if (!HOSTNAME.test(n) || taken.has(n) || extras.has(n) || !last.has(n)) continue;
+      extras.set(n, `${last.get(n)} ${n}`);
+      warnings.push({ event: 'hostname_without_running_instance', name: n, detail: `${i.id} is ${i.state}; kept ${last.get(n)}` });
     }
   }
   const extraLines = [...extras.keys()].sort().map((n) => extras.get(n)!);

@@ -19,7 +19,7 @@ export function eipHandler(deps: EipDeps): EventBridgeHandler<FleetDetailType, u
     const now = deps.now();
     const [instances, addresses] = await Promise.all([observeHealth(deps), observeAddresses(deps)]);
     const plan = planEip(instances, addresses, { cluster: deps.cluster, healthGraceSeconds: deps.healthGrace }, now);
-    deps.logger.info('eip_planned', { trigger, launches: plan.launches.length, associations: plan.associations.length });
+    deps.logger.info('eip_planned', { trigger, launches: plan.launches.length, associations: plan.associations.length, stops: plan.stops.length });
     await applyEipPlan(deps, plan);
   };
 }

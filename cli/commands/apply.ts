@@ -6,13 +6,15 @@ import { formatPlan } from '../ops/fleet-format';
 
 const help = `usage: shelfstack apply [--yes]
 
-Shows the plan (as \`shelfstack plan\` does), asks, then applies exactly it: the hosts file only
-if it is still the one planned against, the DNS UPSERT, replacements and address moves, and
-terminations of drained surge servers.
+Shows the plan (as \`shelfstack plan\` does), asks, then applies it: the hosts file only if it
+is still the one planned against; replacements, address moves and stops; the db slot's step;
+then the DNS record, planned again from a fresh look if an address moved (the move releases the
+replacement's own address); then terminations of drained surge servers.
 
 --yes  apply without asking (required when stdin is not a terminal)
 
-Needs what \`shelfstack plan\` needs, and SHELFSTACK_LAUNCH_TEMPLATE to launch replacements.`;
+Needs what \`shelfstack plan\` needs, and SHELFSTACK_LAUNCH_TEMPLATE (web) and
+SHELFSTACK_DB_LAUNCH_TEMPLATE (db) to launch replacements.`;
 
 export async function runApply(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } });

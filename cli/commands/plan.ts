@@ -6,13 +6,15 @@ import { formatPlan } from '../ops/fleet-format';
 
 const help = `usage: shelfstack plan [--json]
 
-Runs every fleet reconciler (hosts, dns, eip, and scale's terminate step) as a dry run against
-the live cluster and prints what each would change. Nothing is changed; \`shelfstack apply\` does it.
+Runs every fleet reconciler (hosts, dns, eip, db, and scale's terminate step) as a dry run
+against the live cluster and prints what each would change: against an empty cluster, the web
+slots and the db slot it would fill. Nothing is changed; \`shelfstack apply\` does it.
 
 --json  the plan as JSON, for scripts
 
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
-SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+SDK's usual variables; SHELFSTACK_LAUNCH_TEMPLATE, SHELFSTACK_DB_LAUNCH_TEMPLATE and
+SHELFSTACK_DB_SUBNETS name what launches would use. --config FILE adds KEY=VALUE settings.`;
 
 export async function runPlan(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });

@@ -7,8 +7,9 @@ import { formatStatus } from '../ops/fleet-format';
 const help = `usage: shelfstack status
 
 Shows the cluster's instances by slot and role with their health, the round-robin record's
-current values beside the desired ones, the holder of each elastic IP, the hosts file's age and
-the listing's freshness. Changes nothing.
+current values beside the desired ones, the holder of each elastic IP, the db volume with its
+attachment (instance, device, state) and its holder's health, the hosts file's age and the
+listing's freshness. Changes nothing.
 
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
 SDK's usual variables. --config FILE adds KEY=VALUE settings.`;

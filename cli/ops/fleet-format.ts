@@ -1,3 +1,5 @@
+import { isDbPlanEmpty, type DbPlan } from '../../core/db-plan';
+import { isEipPlanEmpty } from '../../core/eip-plan';
 import { countChanges, type FleetObservation, type FleetPlan } from '../../core/fleet-plan';
 import { drainedAt, healthOf, isDraining, rolesOf, slotOf, TAG, type Instance } from '../../core/fleet';
 import { parseHosts } from '../../core/hosts';
@@ -33,6 +35,20 @@ function valuesDiff(current: string[], desired: string[]): string[] {
   return all.map((v) => (current.includes(v) && desired.includes(v) ? `    ${v}` : desired.includes(v) ? `  + ${v}` : `  - ${v}`));
 }
 
+function formatDbPlan(p: DbPlan, cfg: FleetConfig): string[] {
+  const out = [`db     ${p.volume ? `volume ${p.volume.id}` : '(no volume)'}: ${isDbPlanEmpty(p) ? 'no change' : 'change'}`];
+  const l = p.launch;
+  if (l) {
+    const where = l.subnetId ? `${l.availabilityZone} (${l.subnetId})` : `${l.availabilityZone} (default subnet)`;
+    out.push(`  launch slot db in ${where} from ${cfg.dbLaunchTemplate ?? '(SHELFSTACK_DB_LAUNCH_TEMPLATE unset)'}, ClientToken ${l.clientToken}: ${l.reason}`);
+  }
+  if (p.stop) out.push(`  ${p.stop.force ? 'force-stop' : 'stop'} ${p.stop.instanceId}: ${p.stop.reason}`);
+  if (p.detach) out.push(`  detach ${p.detach.volumeId} from ${p.detach.instanceId}: ${p.detach.reason}`);
+  if (p.attach) out.push(`  attach ${p.attach.volumeId} to ${p.attach.instanceId} at ${p.attach.device}`);
+  p.waiting.forEach((w) => out.push(`  wait slot db: ${w}`));
+  return out;
+}
+
 /** The plan as a diff an operator reads before `apply`. */
 export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date, opts: { applying?: boolean } = {}): string {
   const out: string[] = [`shelfstack ${opts.applying ? 'apply' : 'plan'}: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
@@ -52,12 +68,15 @@ export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date, opts: {
   d.clearDrained.forEach((id) => out.push(`  untag ${id} ${TAG.drainedAt} (no longer draining)`));
 
   const e = plan.eip;
-  out.push('', `eip    ${e.launches.length || e.associations.length ? '' : 'no change'}`.trimEnd());
+  out.push('', `eip    ${isEipPlanEmpty(e) ? 'no change' : ''}`.trimEnd());
   e.launches.forEach((l) => out.push(`  launch slot ${l.tags[TAG.slot]} from ${cfg.launchTemplate ?? '(SHELFSTACK_LAUNCH_TEMPLATE unset)'}, ClientToken ${l.clientToken}: ${l.reason}`));
   e.associations.forEach((a) =>
     out.push(`  associate ${a.publicIp} (${a.allocationId}): ${a.from ?? 'unattached'} -> ${a.instanceId}${a.allowReassociation ? ' (reassociate)' : ''}`),
   );
+  e.stops.forEach((x) => out.push(`  stop ${x.instanceId} (slot ${x.slot}): ${x.reason}`));
   e.waiting.forEach((w) => out.push(`  wait slot ${w.slot}: ${w.reason}`));
+
+  out.push('', ...formatDbPlan(plan.db, cfg));
 
   const s = plan.scale;
   out.push('', `scale  ${s.terminate.length ? '' : 'no change'}`.trimEnd());
@@ -84,7 +103,7 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}`.trimEnd());
 }
 
-/** The fleet at a glance: instances, DNS current vs desired, EIP holders, hosts file and listing age. */
+/** The fleet at a glance: instances, DNS current vs desired, EIP holders, the db volume's holder, hosts file and listing age. */
 export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): string {
   const out: string[] = [`shelfstack status: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
   // Slots first (www1, www2, …), then the other instances by role.
@@ -112,6 +131,21 @@ export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { ma
     }
     out.push(...table(rows));
   }
+
+  out.push('', `db volume (${o.volumes.length})`);
+  if (o.volumes.length) {
+    const rows = [['SLOT', 'VOLUME', 'STATE', 'AZ', 'ATTACHED TO', 'DEVICE', 'ATTACHMENT', 'HOLDER HEALTH']];
+    for (const v of o.volumes) {
+      const atts = v.attachments.length ? v.attachments : [undefined];
+      for (const a of atts) {
+        const holder = a && o.instances.find((i) => i.id === a.instanceId);
+        const health = holder ? healthOf(holder, now, cfg.healthGrace) : a ? 'not in cluster' : '-';
+        rows.push([slotOf(v) ?? '-', v.id, v.state, v.availabilityZone, a?.instanceId ?? '(unattached)', a?.device ?? '-', a?.state ?? '-', health]);
+      }
+    }
+    out.push(...table(rows));
+  }
+  plan.db.waiting.forEach((w) => out.push(`  ${w}`));
 
   out.push('', `hosts file  ${o.hosts ? `written ${age(o.hosts.lastModified, now)}${plan.hosts.changed ? ', out of date' : ', up to date'}` : 'missing'}`);
   out.push(`listing     ${listing.manifests} manifests, newest written ${age(listing.newest, now)}`);

@@ -10,7 +10,7 @@ import { parseFleetTrigger, type FleetTrigger } from '../../core/fleet-events';
 import { renderHosts, type RenderedHosts } from '../../core/hosts';
 import { HOSTS_KEY } from '../../core/keys';
 import { DRAIN_TAGS, type ScalePlan } from '../../core/scale-plan';
-import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
+import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, stopInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
 import { probeInstances } from '../../cloud/health-probe';
 import { changeRecords, defaultRetry, getARecord, upsertChange, type RetryOptions } from '../../cloud/route53';
 import { getText, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
@@ -38,6 +38,9 @@ export interface FleetDeps {
   healthPath?: string;
   healthPort: number;
   launchTemplate?: string;
+  dbLaunchTemplate?: string;
+  dbDevice: string;
+  dbSubnets?: string[];
   logger: FleetLog;
   now: () => Date;
   retry?: RetryOptions;
@@ -130,6 +133,10 @@ export async function applyEipPlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' |
   for (const a of plan.associations) {
     const associationId = await associateAddress(d.ec2, a.allocationId, a.instanceId, a.allowReassociation);
     d.logger.info('address_associated', { allocationId: a.allocationId, publicIp: a.publicIp, instanceId: a.instanceId, from: a.from, associationId });
+  }
+  if (plan.stops.length) {
+    await stopInstances(d.ec2, plan.stops.map((s) => s.instanceId));
+    plan.stops.forEach((s) => d.logger.info('replaced_server_stopped', { ...s }));
   }
   plan.waiting.forEach((w) => d.logger.info('slot_waiting', { ...w }));
 }

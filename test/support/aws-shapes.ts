@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Address, DescribeInstancesCommandOutput, Instance, InstanceStatus, Reservation } from '@aws-sdk/client-ec2';
+import type { Address, DescribeInstancesCommandOutput, Instance, InstanceStatus, Reservation, Volume } from '@aws-sdk/client-ec2';
 import type { FleetLog } from '../../functions/commons/fleet';
 
 /** A sample event from events/. */
@@ -17,6 +17,8 @@ export interface Ec2Spec {
   publicIp?: string;
   clientToken?: string;
   launchTime?: Date;
+  /** StateTransitionReason, e.g. "User initiated (2026-11-24 11:50:00 GMT)". */
+  stateReason?: string;
   tags: Record<string, string>;
 }
 
@@ -37,6 +39,7 @@ export function ec2Instance(s: Ec2Spec): Instance {
     VpcId: 'vpc-0abc1234',
     Architecture: 'arm64',
     ClientToken: s.clientToken ?? '',
+    StateTransitionReason: s.stateReason ?? '',
     Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
   };
 }
@@ -79,6 +82,29 @@ export function eipAddress(allocationId: string, publicIp: string, tags: Record<
       ? { InstanceId: instanceId, AssociationId: `eipassoc-0${allocationId.slice(-6)}`, NetworkInterfaceId: 'eni-0abc1234', PrivateIpAddress: '10.0.2.10' }
       : {}),
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+/** The db slot's data volume as DescribeVolumes returns it (EC2 API reference, Volume), attached to `holder` or available. */
+export function dbVolume(holder?: string, attachmentState = 'attached'): Volume {
+  return {
+    VolumeId: 'vol-0db0123456789abcd',
+    Size: 100,
+    AvailabilityZone: 'eu-west-1a',
+    State: holder ? 'in-use' : 'available',
+    CreateTime: new Date('2026-10-01T00:00:00.000Z'),
+    Attachments: holder
+      ? [{ AttachTime: new Date('2026-10-01T00:05:00.000Z'), Device: '/dev/sdf', InstanceId: holder, State: attachmentState as never, VolumeId: 'vol-0db0123456789abcd', DeleteOnTermination: false }]
+      : [],
+    Encrypted: true,
+    VolumeType: 'gp3',
+    Iops: 3000,
+    Throughput: 125,
+    MultiAttachEnabled: false,
+    Tags: [
+      { Key: 'shelfstack:cluster', Value: 'main' },
+      { Key: 'shelfstack:slot', Value: 'db' },
+    ],
   };
 }
 

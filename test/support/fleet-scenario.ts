@@ -2,6 +2,7 @@ import {
   DescribeAddressesCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
+  DescribeVolumesCommand,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
@@ -10,7 +11,7 @@ import {
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { TAG } from '../../core/fleet';
-import { eipAddress, okStatus, reservations, type Ec2Spec } from './aws-shapes';
+import { dbVolume, eipAddress, okStatus, reservations, type Ec2Spec } from './aws-shapes';
 
 export const SCENARIO_NOW = new Date('2026-11-24T12:00:00.000Z');
 const base = { [TAG.cluster]: 'main' };
@@ -30,7 +31,7 @@ export const SCENARIO_FLEET: Ec2Spec[] = [
     tags: { ...base, [TAG.role]: 'web', [TAG.surge]: 'newsletter', [TAG.lifecycle]: 'draining', [TAG.drainedAt]: '2026-11-24T11:50:00.000Z' },
   },
   { id: 'i-0a1b2c3d4e5f60004', privateIp: '10.0.2.31', publicIp: '203.0.113.31', tags: { ...base, [TAG.role]: 'web', [TAG.surge]: 'newsletter' } },
-  { id: 'i-0a1b2c3d4e5f60005', privateIp: '10.0.1.10', tags: { ...base, [TAG.role]: 'db,cache', [TAG.hostnames]: 'mysql.internal' } },
+  { id: 'i-0a1b2c3d4e5f60005', privateIp: '10.0.1.10', tags: { ...base, [TAG.role]: 'db,cache', [TAG.slot]: 'db', [TAG.hostnames]: 'mysql.internal' } },
   { id: 'i-0a1b2c3d4e5f60006', state: 'stopped', privateIp: '10.0.1.11', tags: { ...base, [TAG.role]: 'repl,ftp' } },
 ];
 
@@ -45,6 +46,7 @@ export function mockScenario(ec2mock: AwsClientStub<EC2Client>, r53mock: AwsClie
       eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', { ...base, [TAG.slot]: 'www2' }),
     ],
   });
+  ec2mock.on(DescribeVolumesCommand).resolves({ Volumes: [dbVolume('i-0a1b2c3d4e5f60005')] });
   ec2mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0a1b2c3d4e5f60007' }] });
   ec2mock.on(CreateTagsCommand).resolves({});
   ec2mock.on(TerminateInstancesCommand).resolves({ TerminatingInstances: [] });

@@ -1,6 +1,16 @@
 import '../../support/fleet-env';
-import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { AssociateAddressCommand, EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  AssociateAddressCommand,
+  DescribeAddressesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeSubnetsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { HOSTS_KEY } from '../../../core/keys';
 import { getText, putTextConditional } from '../../../cloud/s3';
@@ -10,6 +20,7 @@ import { runStatus } from '../../../cli/commands/status';
 import { runScale } from '../../../cli/commands/scale';
 import type { FleetIo } from '../../../cli/fleet-io';
 import { useEmulators } from '../../support/emulators';
+import { dbVolume, eipAddress, okStatus, reservations } from '../../support/aws-shapes';
 import { mockScenario, SCENARIO_HOSTS, SCENARIO_NOW } from '../../support/fleet-scenario';
 
 const emu = useEmulators();
@@ -73,6 +84,47 @@ describe('shelfstack plan, status, apply and scale against mocked AWS', () => {
     expect(out).toMatch(/www2\s+198\.51\.100\.2\s+eipalloc-0aaaa00000000002\s+\(unattached\)/);
     expect(out).toMatch(/hosts file  written .* ago, out of date/);
     expect(out).toMatch(/listing     1 manifests, newest written .* ago/);
+    expect(out).toMatch(/db volume \(1\)\n\s+SLOT\s+VOLUME\s+STATE\s+AZ\s+ATTACHED TO\s+DEVICE\s+ATTACHMENT\s+HOLDER HEALTH\n\s+db\s+vol-0db0123456789abcd\s+in-use\s+eu-west-1a\s+i-0a1b2c3d4e5f60005\s+\/dev\/sdf\s+attached\s+healthy/);
+  });
+
+  it('plan against an empty cluster shows the web and db slots it would fill', async () => {
+    ec2mock.on(DescribeInstancesCommand).resolves(reservations([]));
+    ec2mock.on(DescribeVolumesCommand).resolves({ Volumes: [dbVolume()] });
+    const slotTags = (slot: string) => ({ 'shelfstack:cluster': 'main', 'shelfstack:slot': slot });
+    ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: [eipAddress('eipalloc-0aaaa00000000001', '198.51.100.1', slotTags('www1')), eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', slotTags('www2'))] });
+    ec2mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-0aaaa1111', AvailabilityZone: 'eu-west-1a', VpcId: 'vpc-0abc1234', State: 'available' }] });
+    const lines: string[] = [];
+    const env = { SHELFSTACK_DB_LAUNCH_TEMPLATE: 'lt-0db123def4567890a', SHELFSTACK_DB_SUBNETS: 'subnet-0aaaa1111' };
+    expect(await runPlan([], (e) => io(lines)({ ...e, ...env }))).toBe(0);
+    const out = lines.join('\n');
+    expect(out).toContain('  launch slot www1 from lt-0abc123def4567890, ClientToken eip-main-www1-none2026112412: the slot has no instance');
+    expect(out).toContain('  launch slot www2 from lt-0abc123def4567890, ClientToken eip-main-www2-none2026112412: the slot has no instance');
+    expect(out).toContain('db     volume vol-0db0123456789abcd: change\n  launch slot db in eu-west-1a (subnet-0aaaa1111) from lt-0db123def4567890a, ClientToken db-main-none2026112412: the slot has no instance');
+    expect(out).toMatch(/\n4 changes\. Run/);
+    expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
+  });
+
+  it('apply moves an address before it changes the record, and plans the record again from a fresh look', async () => {
+    const slot2 = { 'shelfstack:cluster': 'main', 'shelfstack:role': 'web', 'shelfstack:slot': 'www2' };
+    const before = [{ id: 'i-0a1b2c3d4e5f60001', privateIp: '10.0.2.11', publicIp: '198.51.100.1', tags: { ...slot2, 'shelfstack:slot': 'www1' } }, { id: 'i-0a1b2c3d4e5f60008', privateIp: '10.0.2.12', publicIp: '203.0.113.88', tags: slot2 }];
+    const after = [before[0]!, { ...before[1]!, publicIp: '198.51.100.2' }];
+    ec2mock.on(DescribeInstancesCommand).resolvesOnce(reservations(before)).resolves(reservations(after));
+    ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: before.map((b) => okStatus(b.id)) });
+    const www1 = eipAddress('eipalloc-0aaaa00000000001', '198.51.100.1', { 'shelfstack:cluster': 'main', 'shelfstack:slot': 'www1' }, 'i-0a1b2c3d4e5f60001');
+    const unattached = eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', { 'shelfstack:cluster': 'main', 'shelfstack:slot': 'www2' });
+    const moved = eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', { 'shelfstack:cluster': 'main', 'shelfstack:slot': 'www2' }, 'i-0a1b2c3d4e5f60008');
+    const filter = { Filters: [{ Name: 'tag:shelfstack:cluster', Values: ['main'] }] };
+    ec2mock.on(DescribeAddressesCommand, filter).resolvesOnce({ Addresses: [www1, unattached] }).resolves({ Addresses: [www1, moved] });
+    ec2mock.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-0aaaa00000000002'] }).resolves({ Addresses: [moved] });
+    ec2mock.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0new' });
+    // Planned before the move, the record already matches (www2's server does not hold its address yet).
+    r53mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [{ Name: 'www.shelfstack.example.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '198.51.100.1' }] }], IsTruncated: false, MaxItems: 1 });
+    const lines: string[] = [];
+    expect(await runApply(['--yes'], io(lines))).toBe(0);
+    expect(ec2mock).toHaveReceivedCommandWith(AssociateAddressCommand, { AllocationId: 'eipalloc-0aaaa00000000002', InstanceId: 'i-0a1b2c3d4e5f60008' });
+    const upserts = r53mock.commandCalls(ChangeResourceRecordSetsCommand).map((c) => c.args[0].input.ChangeBatch?.Changes?.[0]?.ResourceRecordSet?.ResourceRecords?.map((r) => r.Value));
+    expect(upserts).toEqual([['198.51.100.1', '198.51.100.2']]);
+    expect(lines.join('\n')).toContain('dns_replanned_after_address_moves');
   });
 
   it('apply refuses without --yes when nobody can be asked, and with --yes applies exactly the plan', async () => {

@@ -1,10 +1,10 @@
 import '../../support/fleet-env';
-import { CreateTagsCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client, type Address } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TAG } from '../../../core/fleet';
 import { dnsHandler } from '../../../functions/dns';
-import { captureLog, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
+import { captureLog, eipAddress, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { invoke, type FleetEvent } from '../../support/lambda';
 
 const ec2mock = mockClient(EC2Client);
@@ -14,8 +14,9 @@ const RECORD = 'www.shelfstack.example.';
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const web = { [TAG.cluster]: 'main', [TAG.role]: 'web' };
 
-function setup(fleet: Ec2Spec[], recordValues: string[] | undefined) {
+function setup(fleet: Ec2Spec[], recordValues: string[] | undefined, addresses: Address[] = []) {
   ec2mock.on(DescribeInstancesCommand).resolves(reservations(fleet));
+  ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: addresses });
   ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: fleet.filter((f) => (f.state ?? 'running') === 'running').map((f) => okStatus(f.id)) });
   ec2mock.on(CreateTagsCommand).resolves({});
   r53mock.on(ListResourceRecordSetsCommand).resolves({
@@ -76,6 +77,30 @@ describe('dns handler', () => {
     });
     expect(ec2mock).toHaveReceivedCommandWith(CreateTagsCommand, { Resources: ['i-0surge'], Tags: [{ Key: TAG.drainedAt, Value: NOW.toISOString() }] });
     expect(JSON.parse(metrics[0]!)).toMatchObject({ cluster: 'main', HealthyWebServers: 2 });
+  });
+
+  it("counts a slot's replacement only once it holds the slot's elastic IP, never by the address that moving the IP releases", async () => {
+    const slot = (n: string) => ({ ...web, [TAG.slot]: n });
+    const www2 = eipAddress('eipalloc-0a1b2c3d4e5f60002', '198.51.100.2', { [TAG.cluster]: 'main', [TAG.slot]: 'www2' }, 'i-0old');
+    const fleet: Ec2Spec[] = [
+      { id: 'i-0web1', publicIp: '198.51.100.1', tags: slot('www1') },
+      { id: 'i-0old', state: 'stopped', tags: slot('www2') },
+      { id: 'i-0new', publicIp: '203.0.113.77', tags: slot('www2') },
+    ];
+    const www1 = eipAddress('eipalloc-0a1b2c3d4e5f60001', '198.51.100.1', { [TAG.cluster]: 'main', [TAG.slot]: 'www1' }, 'i-0web1');
+    const before = setup(fleet, ['198.51.100.1', '198.51.100.2'], [www1, www2]);
+    await invoke<FleetEvent, void>(before.handler, 'ec2-state-change-running.json');
+    expect(r53mock.commandCalls(ChangeResourceRecordSetsCommand).map((c) => c.args[0].input.ChangeBatch?.Changes?.[0]?.ResourceRecordSet?.ResourceRecords)).toEqual([[{ Value: '198.51.100.1' }]]);
+    expect(ec2mock).toHaveReceivedCommandWith(DescribeAddressesCommand, { Filters: [{ Name: 'tag:shelfstack:cluster', Values: ['main'] }] });
+
+    r53mock.reset();
+    ec2mock.reset();
+    const moved = eipAddress('eipalloc-0a1b2c3d4e5f60002', '198.51.100.2', { [TAG.cluster]: 'main', [TAG.slot]: 'www2' }, 'i-0new');
+    const after = setup([fleet[0]!, fleet[1]!, { ...fleet[2]!, publicIp: '198.51.100.2' }], ['198.51.100.1'], [www1, moved]);
+    await invoke<FleetEvent, void>(after.handler, 'schedule-rate.json');
+    expect(r53mock).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      ChangeBatch: expect.objectContaining({ Changes: [expect.objectContaining({ ResourceRecordSet: expect.objectContaining({ ResourceRecords: [{ Value: '198.51.100.1' }, { Value: '198.51.100.2' }] }) })] }),
+    });
   });
 
   it('changes nothing when the record already holds the healthy servers', async () => {

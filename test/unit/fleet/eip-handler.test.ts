@@ -6,11 +6,13 @@ import {
   DescribeInstanceStatusCommand,
   EC2Client,
   RunInstancesCommand,
+  StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TAG } from '../../../core/fleet';
 import { eipHandler, handler as deployedHandler } from '../../../functions/eip';
-import { captureLog, eipAddress, ec2Instance, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
+import { AssociationNotVerifiedError } from '../../../cloud/ec2';
+import { captureLog, eipAddress, ec2Instance, impairedStatus, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { invoke, type FleetEvent } from '../../support/lambda';
 
 const ec2mock = mockClient(EC2Client);
@@ -81,6 +83,27 @@ describe('eip handler', () => {
     expect(ec2mock).toHaveReceivedCommandWith(DescribeAddressesCommand, { AllocationIds: ['eipalloc-0a1b2c3d4e5f60001'] });
     expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
     expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'address_associated', attrs: expect.objectContaining({ from: 'i-0lost' }) }));
+  });
+
+  it('stops the server it replaced for failing its checks only after the address is verified on the replacement', async () => {
+    const fleet: Ec2Spec[] = [
+      { id: 'i-0lost', tags: slot1 },
+      { id: 'i-0replacement', clientToken: 'eip-main-www1-i-0lost', launchTime: new Date('2026-11-24T11:55:00Z'), tags: slot1 },
+    ];
+    const { handler, logger } = setup(fleet, 'i-0lost');
+    ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [impairedStatus('i-0lost', new Date('2026-11-24T11:40:00Z')), okStatus('i-0replacement')] });
+    ec2mock.on(AssociateAddressCommand).resolves({ AssociationId: 'eipassoc-0f00' });
+    ec2mock.on(StopInstancesCommand).resolves({ StoppingInstances: [{ InstanceId: 'i-0lost', CurrentState: { Code: 64, Name: 'stopping' }, PreviousState: { Code: 16, Name: 'running' } }] });
+    const verify = ec2mock.on(DescribeAddressesCommand, { AllocationIds: ['eipalloc-0a1b2c3d4e5f60001'] });
+
+    verify.resolves({ Addresses: [eipAddress('eipalloc-0a1b2c3d4e5f60001', '198.51.100.1', eipTags, 'i-0lost')] });
+    await expect(invoke<FleetEvent, void>(handler, 'schedule-rate.json')).rejects.toThrow(AssociationNotVerifiedError);
+    expect(ec2mock).not.toHaveReceivedCommand(StopInstancesCommand);
+
+    verify.resolves({ Addresses: [eipAddress('eipalloc-0a1b2c3d4e5f60001', '198.51.100.1', eipTags, 'i-0replacement')] });
+    await invoke<FleetEvent, void>(handler, 'schedule-rate.json');
+    expect(ec2mock.commandCalls(StopInstancesCommand).map((c) => c.args[0].input)).toEqual([{ InstanceIds: ['i-0lost'] }]);
+    expect(logger.lines).toContainEqual(expect.objectContaining({ message: 'replaced_server_stopped', attrs: expect.objectContaining({ instanceId: 'i-0lost', slot: 'www1' }) }));
   });
 
   it('does nothing while the slot holder is healthy, as the deployed handler wired from the environment', async () => {

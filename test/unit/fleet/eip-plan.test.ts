@@ -9,7 +9,7 @@ const slotted = (id: string, slot: string, over: Parameters<typeof instance>[1] 
 describe('planEip', () => {
   it('leaves an address with the healthy instance of its slot alone', () => {
     const plan = planEip([slotted('i-1', 'www1')], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-1' })], S, NOW);
-    expect(plan).toEqual({ launches: [], associations: [], waiting: [] });
+    expect(plan).toEqual({ launches: [], associations: [], stops: [], waiting: [] });
   });
 
   it('launches a replacement for a terminated holder, tagged and with a token from slot and lost instance', () => {
@@ -40,6 +40,26 @@ describe('planEip', () => {
     const eip = address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-1' });
     expect(planEip([failing(100)], [eip], S, NOW).launches).toEqual([]);
     expect(planEip([failing(400)], [eip], S, NOW).launches.map((l) => l.clientToken)).toEqual(['eip-main-www1-i-1']);
+  });
+
+  it('stops the server a replacement took over from for failing its checks, once the replacement holds the address', () => {
+    const failing = slotted('i-1', 'www1', { checks: { instance: 'impaired', system: 'ok', impairedSince: new Date(NOW.getTime() - 400_000) } });
+    const replacement = slotted('i-2', 'www1', { clientToken: 'eip-main-www1-i-1', launchTime: NOW });
+    const moving = planEip([failing, replacement], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-1' })], S, NOW);
+    // In one plan: the stop is applied after the association is made and verified.
+    expect(moving.associations.map((a) => a.instanceId)).toEqual(['i-2']);
+    expect(moving.stops.map((x) => x.instanceId)).toEqual(['i-1']);
+    const moved = planEip([failing, replacement], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-2' })], S, NOW);
+    expect(moved.stops).toEqual([{ instanceId: 'i-1', slot: 'www1', reason: expect.stringContaining('i-2') }]);
+    // Its checks passing again does not bring it back: the replacement's ClientToken names it.
+    const recovered = planEip([{ ...failing, checks: { instance: 'ok', system: 'ok' } }, replacement], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-2' })], S, NOW);
+    expect(recovered.stops.map((x) => x.instanceId)).toEqual(['i-1']);
+  });
+
+  it('leaves a healthy spare of the slot running when nothing says it was replaced', () => {
+    const spare = slotted('i-3', 'www1');
+    const plan = planEip([slotted('i-2', 'www1'), spare], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-2' })], S, NOW);
+    expect(plan.stops).toEqual([]);
   });
 
   it('associates an unattached address without allowing reassociation', () => {

@@ -1,5 +1,5 @@
 import { healthOf, inServiceWeb, rolesOf, TAG } from '../../../core/fleet';
-import { instance, NOW } from '../../support/fleet';
+import { address, instance, NOW } from '../../support/fleet';
 
 const GRACE = 300;
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000);
@@ -43,6 +43,17 @@ describe('instance health', () => {
       instance('i-db', { publicIp: '203.0.113.3', tags: { [TAG.role]: 'db' } }),
       instance('i-private'),
     ];
-    expect(inServiceWeb(fleet, NOW, GRACE).map((i) => i.id)).toEqual(['i-in']);
+    expect(inServiceWeb(fleet, [], NOW, GRACE).map((w) => w.instance.id)).toEqual(['i-in']);
+  });
+
+  it("serves a slot's server at its slot's elastic IP, and not at all while it does not hold it", () => {
+    const held = instance('i-held', { publicIp: '198.51.100.1', tags: { [TAG.slot]: 'www1' } });
+    const replacement = instance('i-new', { publicIp: '203.0.113.50', tags: { [TAG.slot]: 'www2' } });
+    const surge = instance('i-surge', { publicIp: '203.0.113.60', tags: { [TAG.surge]: 'newsletter' } });
+    const eips = [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-held' }), address('eipalloc-2', '198.51.100.2', 'www2', { instanceId: 'i-old' })];
+    expect(inServiceWeb([held, replacement, surge], eips, NOW, GRACE).map((w) => [w.instance.id, w.ip])).toEqual([
+      ['i-held', '198.51.100.1'],
+      ['i-surge', '203.0.113.60'],
+    ]);
   });
 });

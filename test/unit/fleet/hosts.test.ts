@@ -28,6 +28,17 @@ describe('renderHosts', () => {
     expect(warnings).toContainEqual(expect.objectContaining({ event: 'role_without_running_instance', name: 'dbserver' }));
   });
 
+  it("keeps a stopped server's extra names with its role line, and drops them once it is terminated", () => {
+    const before = renderHosts(CLUSTER, [db, repl, cache], undefined).text;
+    const stopped = renderHosts(CLUSTER, [db, { ...repl, state: 'stopped' }, cache], before);
+    const names = parseHosts(stopped.text);
+    expect([names.get('replserver'), names.get('backup'), names.get('nas.internal')]).toEqual(['10.0.1.11', '10.0.1.11', '10.0.1.11']);
+    expect(stopped.warnings).toContainEqual(expect.objectContaining({ event: 'hostname_without_running_instance', name: 'backup' }));
+    const gone = parseHosts(renderHosts(CLUSTER, [db, { ...repl, state: 'terminated' }, cache], stopped.text).text);
+    expect(gone.has('backup')).toBe(false);
+    expect(gone.get('replserver')).toBe('10.0.1.11');
+  });
+
   it('gives a role held by several instances to the longest-running one, and warns', () => {
     const newer = instance('i-db2', { privateIp: '10.0.1.20', launchTime: new Date('2026-11-20T00:00:00Z'), tags: { [TAG.role]: 'db' } });
     const { text, warnings } = renderHosts(CLUSTER, [newer, db], undefined);
