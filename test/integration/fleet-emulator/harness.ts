@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type Instance,
+  type RunInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { startFleetEmulator, type FleetEmulator, type FleetEmulatorOptions, type FleetEvent, type FleetTimings } from '../../../cli/local/fleet-emulator';
 
@@ -90,4 +98,35 @@ export async function until<T>(check: () => Promise<T | undefined>, ms = 5000, w
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Launches from the web template and waits until the instance is running with its checks ok. */
+export async function launchRunning(h: Harness, tags: Record<string, string> = {}, extra: Partial<RunInstancesCommandInput> = {}): Promise<string> {
+  const res = await h.ec2.send(
+    new RunInstancesCommand({
+      LaunchTemplate: { LaunchTemplateName: 'shelfstack-web' },
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: Object.keys(tags).length ? [{ ResourceType: 'instance', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }] : undefined,
+      ...extra,
+    }),
+  );
+  const id = res.Instances![0]!.InstanceId!;
+  await until(async () => {
+    const s = await h.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }));
+    return s.InstanceStatuses?.[0]?.InstanceStatus?.Status === 'ok' ? true : undefined;
+  }, 5000, `${id} running and ok`);
+  return id;
+}
+
+export async function instance(h: Harness, id: string): Promise<Instance> {
+  const res = await h.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  return res.Reservations![0]!.Instances![0]!;
+}
+
+export async function waitForState(h: Harness, id: string, state: string): Promise<Instance> {
+  return until(async () => {
+    const i = await instance(h, id);
+    return i.State?.Name === state ? i : undefined;
+  }, 5000, `${id} ${state}`);
 }
