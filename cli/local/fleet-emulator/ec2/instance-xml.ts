@@ -12,7 +12,7 @@ function dnsName(ip: string | undefined, suffix: string): string {
 export function instanceXml(ctx: FleetContext, i: InstanceRec) {
   const publicIp = publicIpOf(ctx, i);
   const stoppedOrGone = ['stopping', 'stopped', 'shutting-down', 'terminated'].includes(i.state);
-  const volumes = i.state === 'terminated' ? [] : ctx.state.volumes.filter((v) => v.attachment?.instanceId === i.id);
+  const volumes = i.state === 'terminated' ? [] : ctx.state.volumes.filter((v) => v.attachment?.instanceId === i.id).sort((a, b) => a.attachment!.attachTime - b.attachment!.attachTime);
   return {
     instanceId: i.id,
     imageId: i.imageId,
