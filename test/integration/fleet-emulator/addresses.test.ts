@@ -4,6 +4,7 @@ import {
   DescribeAddressesCommand,
   DisassociateAddressCommand,
   RunInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { instance, launchRunning, startHarness, waitForState, webTemplate, type Harness } from './harness';
@@ -64,12 +65,12 @@ test('associating an elastic IP releases the auto-assigned public address; termi
   expect((await instance(h, id)).PublicIpAddress).toBeUndefined();
 });
 
-test('an address held by another instance moves only with AllowReassociation (Resource.AlreadyAssociated otherwise)', async () => {
+test('AllowReassociation false keeps an address on its holder (Resource.AlreadyAssociated); true or unset moves it', async () => {
   const alloc = await h.ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: slotTags }));
   const a = await launchRunning(h);
   const b = await launchRunning(h);
   await h.ec2.send(new AssociateAddressCommand({ AllocationId: alloc.AllocationId, InstanceId: a }));
-  await expect(h.ec2.send(new AssociateAddressCommand({ AllocationId: alloc.AllocationId, InstanceId: b }))).rejects.toMatchObject({
+  await expect(h.ec2.send(new AssociateAddressCommand({ AllocationId: alloc.AllocationId, InstanceId: b, AllowReassociation: false }))).rejects.toMatchObject({
     name: 'Resource.AlreadyAssociated',
     $metadata: { httpStatusCode: 400 },
   });
@@ -79,9 +80,17 @@ test('an address held by another instance moves only with AllowReassociation (Re
   expect((await instance(h, b)).PublicIpAddress).toBe(alloc.PublicIp);
   // The old holder falls back to an auto-assigned address.
   expect((await instance(h, a)).PublicIpAddress).toMatch(/^127\.0\.3\.\d+$/);
+  // Unset, reassociation is automatic (the API reference: "Reassociation is automatic").
+  await h.ec2.send(new AssociateAddressCommand({ AllocationId: alloc.AllocationId, InstanceId: a }));
+  expect((await instance(h, a)).PublicIpAddress).toBe(alloc.PublicIp);
+  // An instance given a second elastic IP lets go of its first, which stays allocated.
+  const other = await h.ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
+  await h.ec2.send(new AssociateAddressCommand({ AllocationId: other.AllocationId, InstanceId: a, AllowReassociation: false }));
+  expect((await instance(h, a)).PublicIpAddress).toBe(other.PublicIp);
+  expect((await h.ec2.send(new DescribeAddressesCommand({ AllocationIds: [alloc.AllocationId!] }))).Addresses![0]!.InstanceId).toBeUndefined();
 });
 
-test('AssociateAddress refuses a pending instance and an unknown allocation', async () => {
+test('AssociateAddress refuses a pending instance and an unknown allocation; StopInstances a pending one', async () => {
   const alloc = await h.ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }));
   const run = await h.ec2.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'shelfstack-web' }, MinCount: 1, MaxCount: 1 }));
   await expect(h.ec2.send(new AssociateAddressCommand({ AllocationId: alloc.AllocationId, InstanceId: run.Instances![0]!.InstanceId }))).rejects.toMatchObject({
@@ -89,6 +98,10 @@ test('AssociateAddress refuses a pending instance and an unknown allocation', as
   });
   await expect(h.ec2.send(new AssociateAddressCommand({ AllocationId: 'eipalloc-0123456789abcdef0', InstanceId: run.Instances![0]!.InstanceId }))).rejects.toMatchObject({
     name: 'InvalidAllocationID.NotFound',
+  });
+  await expect(h.ec2.send(new StopInstancesCommand({ InstanceIds: [run.Instances![0]!.InstanceId!] }))).rejects.toMatchObject({
+    name: 'IncorrectInstanceState',
+    message: expect.stringContaining("has never reached the 'running' state"),
   });
 });
 

@@ -53,13 +53,14 @@ export function associateAddress(ctx: FleetContext, q: QObject) {
   if (!instanceId) throw new ApiError('MissingParameter', 'Either instance ID or network interface id must be specified');
   const i = instanceById(ctx, instanceId);
   if (i.state !== 'running' && i.state !== 'stopped') throw new ApiError('InvalidInstanceID', `The ${i.state} instance '${i.id}' is not in a valid state for this operation.`);
-  const allow = bool(q, 'AllowReassociation') ?? false;
+  // As the API reference has it: reassociation is automatic; an explicit false makes the call fail
+  // when the address is held by another instance. An instance's previous elastic IP just leaves it.
+  const allow = bool(q, 'AllowReassociation') ?? true;
   if (a.instanceId === i.id) return { return: true, associationId: a.associationId };
-  const held = elasticOf(ctx, i.id);
   if (!allow && a.instanceId) throw new ApiError('Resource.AlreadyAssociated', `resource ${a.allocationId} is already associated with associate-id ${a.associationId}`);
-  if (!allow && held) throw new ApiError('Resource.AlreadyAssociated', `resource ${held.allocationId} is already associated with associate-id ${held.associationId}`);
   if (a.instanceId) release(ctx, a);
-  if (held) held.instanceId = held.associationId = undefined;
+  const previous = elasticOf(ctx, i.id);
+  if (previous) previous.instanceId = previous.associationId = undefined;
   a.instanceId = i.id;
   a.associationId = ec2Id('eipassoc');
   i.publicIp = undefined;

@@ -28,6 +28,7 @@ const terminate: Step = (ctx, i, now) => {
 
 const stop: Step = (ctx, i, now) => {
   if (i.state === 'stopping' || i.state === 'stopped') return;
+  if (i.state === 'pending') throw new ApiError('IncorrectInstanceState', `Instance '${i.id}' cannot be stopped as it has never reached the 'running' state.`);
   if (i.state !== 'running') throw new ApiError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`);
   enterInstanceState(ctx, i, 'stopping', now);
 };
