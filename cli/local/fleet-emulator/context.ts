@@ -60,6 +60,7 @@ export interface ContextOptions {
   accountId: string;
   now: () => number;
   onChange: () => void;
+  log: (line: Record<string, unknown>) => void;
 }
 
 /** What every handler works on: the state, the clock, the pools and the event stream. */
@@ -93,8 +94,12 @@ export class FleetContext {
     return `arn:aws:ec2:${this.region}:${this.accountId}:${type}/${id}`;
   }
 
+  /**
+   * Raises an event as EventBridge delivers one: after the call that caused it has answered, in
+   * order. A listener that throws is logged, never allowed to break the emulator's clock.
+   */
   emit(detailType: string, source: string, resources: string[], detail: Record<string, unknown>, at = this.now()): void {
-    this.events.emit('event', {
+    const event: FleetEvent = {
       version: '0',
       id: randomUUID(),
       'detail-type': detailType,
@@ -105,6 +110,13 @@ export class FleetContext {
       region: this.region,
       resources,
       detail,
+    };
+    setImmediate(() => {
+      try {
+        this.events.emit('event', event);
+      } catch (e: unknown) {
+        this.opts.log({ event: 'fleet_event_listener_failed', detailType, reason: e instanceof Error ? e.message : String(e) });
+      }
     });
   }
 

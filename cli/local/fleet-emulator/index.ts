@@ -59,6 +59,7 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
     accountId: opts.accountId ?? '123456789012',
     now: opts.now ?? Date.now,
     onChange: () => arm(),
+    log,
   });
 
   // Runs every transition that is due, then sleeps until the next one.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTagsCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { launchRunning, startHarness, until, waitForState, webTemplate, type Harness } from './harness';
 
 // The state changes an instance goes through reach subscribers as EventBridge delivers them.
@@ -72,4 +72,20 @@ test('stopping a terminated instance is IncorrectInstanceState; terminating it a
   const again = await h.ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
   expect(again.TerminatingInstances![0]).toMatchObject({ CurrentState: { Name: 'terminated', Code: 48 }, PreviousState: { Name: 'terminated', Code: 48 } });
   expect(statesOf(h, id).filter((s) => s === 'terminated')).toHaveLength(1);
+});
+
+test('a listener that throws is logged and breaks neither the call nor the clock', async () => {
+  await h.close();
+  const lines: Record<string, unknown>[] = [];
+  h = await startHarness({ log: (l) => lines.push(l) });
+  await webTemplate(h.ec2);
+  h.emu.events.on('event', () => {
+    throw new Error('listener bug');
+  });
+  const run = await h.ec2.send(new RunInstancesCommand({ LaunchTemplate: { LaunchTemplateName: 'shelfstack-web' }, MinCount: 1, MaxCount: 1 }));
+  const id = run.Instances![0]!.InstanceId!;
+  await waitForState(h, id, 'running');
+  await until(async () => (statesOf(h, id).includes('running') ? true : undefined));
+  expect(lines.filter((l) => l.event === 'fleet_event_listener_failed').length).toBeGreaterThanOrEqual(2);
+  expect(statesOf(h, id)).toEqual(['pending', 'running']);
 });
