@@ -6,7 +6,7 @@ export type Route = (req: IncomingMessage, body: string) => { status: number; bo
 
 const MAX_BODY = 1 << 20;
 
-export async function listen(host: string, port: number, route: Route, before: () => void): Promise<{ server: Server; url: string }> {
+export async function listen(host: string, port: number, route: Route, before: () => void, onError: (e: unknown) => void): Promise<{ server: Server; url: string }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -16,8 +16,15 @@ export async function listen(host: string, port: number, route: Route, before: (
       else chunks.push(c);
     });
     req.on('end', () => {
-      before();
-      const out = route(req, Buffer.concat(chunks).toString('utf8'));
+      let out: ReturnType<Route>;
+      try {
+        before();
+        out = route(req, Buffer.concat(chunks).toString('utf8'));
+      } catch (e: unknown) {
+        // The routes answer every error of the request in AWS's shape; this is the emulator's own fault.
+        onError(e);
+        out = { status: 500, body: 'internal error\n', headers: { 'content-type': 'text/plain' } };
+      }
       res.writeHead(out.status, { 'content-type': 'text/xml;charset=UTF-8', ...out.headers });
       res.end(out.body);
     });

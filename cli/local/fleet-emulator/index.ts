@@ -72,7 +72,13 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
     clearTimeout(timer);
     const nextAt = nextDue(ctx);
     if (nextAt === undefined) return;
-    timer = setTimeout(tick, Math.max(0, nextAt - ctx.now()));
+    timer = setTimeout(() => {
+      try {
+        tick();
+      } catch (e: unknown) {
+        log({ event: 'fleet_emulator_failed', reason: e instanceof Error ? e.stack : String(e) });
+      }
+    }, Math.max(0, nextAt - ctx.now()));
     timer.unref();
   }
 
@@ -82,9 +88,10 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
   ctx.commit();
   const servers: Server[] = [];
   try {
-    const ec2 = await listen(host, opts.ec2Port ?? 0, ec2Route(ctx, log), tick);
+    const onError = (e: unknown) => log({ event: 'fleet_emulator_failed', reason: e instanceof Error ? e.stack : String(e) });
+    const ec2 = await listen(host, opts.ec2Port ?? 0, ec2Route(ctx, log), tick, onError);
     servers.push(ec2.server);
-    const r53 = await listen(host, opts.route53Port ?? 0, route53Route(ctx, log), tick);
+    const r53 = await listen(host, opts.route53Port ?? 0, route53Route(ctx, log), tick, onError);
     servers.push(r53.server);
     return {
       ec2Endpoint: ec2.url,

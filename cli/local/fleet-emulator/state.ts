@@ -139,6 +139,11 @@ export function route53Id(prefix: 'Z' | 'C'): string {
 
 export const STATE_FILE = 'state.json';
 
+/** A state file the emulator cannot read: it stops rather than start over an unknown fleet. */
+export class FleetStateError extends Error {
+  override name = 'FleetStateError';
+}
+
 export function loadState(dir: string): FleetState {
   let text: string;
   try {
@@ -147,8 +152,13 @@ export function loadState(dir: string): FleetState {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
     throw e;
   }
-  const parsed = JSON.parse(text) as FleetState;
-  if (parsed.version !== 1) throw new Error(`${join(dir, STATE_FILE)}: unknown state version ${String(parsed.version)}`);
+  let parsed: FleetState;
+  try {
+    parsed = JSON.parse(text) as FleetState;
+  } catch (e: unknown) {
+    throw new FleetStateError(`${join(dir, STATE_FILE)} is not JSON; move it away to start with an empty fleet`, { cause: e });
+  }
+  if (parsed?.version !== 1) throw new FleetStateError(`${join(dir, STATE_FILE)}: unknown state version ${String(parsed?.version)}`);
   return parsed;
 }
 

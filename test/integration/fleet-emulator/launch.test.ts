@@ -7,7 +7,7 @@ import {
   RunInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { FAST, startHarness, until, webTemplate, type Harness } from './harness';
+import { FAST, launchRunning, startHarness, until, webTemplate, type Harness } from './harness';
 
 // The local EC2's launches, through the real SDK client: templates, idempotency, the pending → running clock.
 let h: Harness;
@@ -126,4 +126,16 @@ test('Placement.AvailabilityZone and SubnetId choose where it runs', async () =>
   ).rejects.toMatchObject({ name: 'InvalidSubnetID.NotFound' });
   const filtered = await h.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['us-east-1b'] }] }));
   expect(filtered.Subnets!.map((s) => s.SubnetId)).toEqual([subnets[1]!.SubnetId]);
+});
+
+test('an instance made to fail its check shows impaired with ImpairedSince, and ok again once it passes', async () => {
+  await webTemplate(h.ec2);
+  const id = await launchRunning(h);
+  h.emu.setImpaired(id, true);
+  const [s] = (await h.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }))).InstanceStatuses!;
+  expect(s!.InstanceStatus!.Status).toBe('impaired');
+  expect(s!.InstanceStatus!.Details![0]).toMatchObject({ Name: 'reachability', Status: 'failed', ImpairedSince: expect.any(Date) });
+  expect(s!.SystemStatus!.Status).toBe('ok');
+  h.emu.setImpaired(id, false);
+  expect((await h.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [id] }))).InstanceStatuses![0]!.InstanceStatus!.Status).toBe('ok');
 });

@@ -1,7 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AllocateAddressCommand, AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { startFleetEmulator } from '../../../cli/local/fleet-emulator';
 import { FAST, instance, launchRunning, startHarness, until, webTemplate, type Harness } from './harness';
 
 // The fleet lives in <dir>/state.json: a restarted emulator has the same instances, addresses and
@@ -48,4 +50,17 @@ test('an instance pending when the emulator stopped is running after the restart
   await until(async () => (h.events.some((e) => e.detail['instance-id'] === id && e.detail.state === 'running') ? true : undefined), 3000, 'running event');
   const listed = await h.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
   expect(listed.Reservations![0]!.Instances![0]!.State!.Name).toBe('running');
+});
+
+test('an unreadable state file stops the start with its path, and is left as it was', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'fleet-emu-bad-'));
+  try {
+    await writeFile(join(dir, 'state.json'), '{"version": 1, "instances": [');
+    await expect(startFleetEmulator({ dir })).rejects.toMatchObject({ name: 'FleetStateError', message: expect.stringContaining(join(dir, 'state.json')) });
+    expect(await readFile(join(dir, 'state.json'), 'utf8')).toBe('{"version": 1, "instances": [');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  // afterEach closes a harness; this test needs none of its own.
+  h = await startHarness();
 });

@@ -48,9 +48,10 @@ function errorBody(code: string, message: string, requestId: string): string {
 export function ec2Route(ctx: FleetContext, log: (line: Record<string, unknown>) => void): Route {
   return (req, body) => {
     const requestId = randomUUID();
-    const q = parseQuery(req.method === 'GET' ? new URL(req.url ?? '/', 'http://x').search.slice(1) : body);
-    const action = str(q, 'Action') ?? '';
+    let action = '';
     try {
+      const q = parseQuery(req.method === 'GET' ? new URL(req.url ?? '/', 'http://local').search.slice(1) : body);
+      action = str(q, 'Action') ?? '';
       const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
       if (!handler) throw new ApiError('InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`);
       if (str(q, 'Version') !== VERSION) throw new ApiError('InvalidParameterValue', `Invalid API version: ${str(q, 'Version') ?? '(none)'}; this endpoint serves ${VERSION}`);

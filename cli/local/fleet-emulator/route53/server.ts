@@ -36,6 +36,7 @@ function errorBody(code: string, message: string, requestId: string): string {
 export function route53Route(ctx: FleetContext, log: (line: Record<string, unknown>) => void): Route {
   return (req, body) => {
     const requestId = randomUUID();
+    // A request line Node accepted always makes a URL against a base.
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     const headers = { 'x-amzn-requestid': requestId };
