@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTagsCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { launchRunning, startHarness, until, waitForState, webTemplate, type Harness } from './harness';
+import { FAST, launchRunning, startHarness, until, waitForState, webTemplate, type Harness } from './harness';
 
 // The state changes an instance goes through reach subscribers as EventBridge delivers them.
 let h: Harness;
@@ -62,6 +62,25 @@ test('a tag change on an instance raises "Tag Change on Resource" with the chang
   // Setting a tag to the value it has changes nothing and raises nothing.
   await h.ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'shelfstack:lifecycle', Value: 'draining' }] }));
   expect(h.events.filter((x) => x['detail-type'] === 'Tag Change on Resource')).toHaveLength(1);
+});
+
+test('StateTransitionReason dates the stop as EC2 does; Force ends a stopping instance at once', async () => {
+  await h.close();
+  h = await startHarness({ region: 'eu-west-1', timings: { ...FAST, stoppingMs: 60_000 } });
+  await webTemplate(h.ec2);
+  const id = await launchRunning(h);
+  const asked = Math.floor(Date.now() / 1000) * 1000;
+  await h.ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+  const stopping = await waitForState(h, id, 'stopping');
+  const m = /^User initiated \((\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) GMT\)$/.exec(stopping.StateTransitionReason ?? '');
+  expect(m).not.toBeNull();
+  expect(new Date(`${m![1]}T${m![2]}Z`).getTime()).toBeGreaterThanOrEqual(asked);
+  // Stopping again waits; with Force it is stopped now.
+  await h.ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+  expect((await waitForState(h, id, 'stopping')).StateTransitionReason).toBe(stopping.StateTransitionReason);
+  const forced = await h.ec2.send(new StopInstancesCommand({ InstanceIds: [id], Force: true }));
+  expect(forced.StoppingInstances![0]).toMatchObject({ CurrentState: { Name: 'stopped' }, PreviousState: { Name: 'stopping' } });
+  expect((await waitForState(h, id, 'stopped')).StateReason?.Code).toBe('Client.UserInitiatedShutdown');
 });
 
 test('stopping a terminated instance is IncorrectInstanceState; terminating it again changes nothing', async () => {

@@ -2,11 +2,11 @@ import { ApiError } from '../errors';
 import type { FleetContext } from '../context';
 import type { InstanceRec, InstanceState } from '../state';
 import { enterInstanceState } from './lifecycle';
-import { strs, type QObject } from './query';
+import { bool, strs, type QObject } from './query';
 import { elasticOf, instancesById, stateXml } from './resources';
 
 /** StopInstances, StartInstances, TerminateInstances: each answers every instance's previous and current state. */
-type Step = (ctx: FleetContext, i: InstanceRec, now: number) => void;
+type Step = (ctx: FleetContext, i: InstanceRec, now: number, q: QObject) => void;
 
 function change(ctx: FleetContext, q: QObject, step: Step) {
   const ids = strs(q, 'InstanceId');
@@ -14,7 +14,7 @@ function change(ctx: FleetContext, q: QObject, step: Step) {
   const instances = instancesById(ctx, ids);
   const now = ctx.now();
   const previous = new Map<string, InstanceState>(instances.map((i) => [i.id, i.state]));
-  instances.forEach((i) => step(ctx, i, now));
+  instances.forEach((i) => step(ctx, i, now, q));
   ctx.commit();
   return {
     instancesSet: instances.map((i) => ({ instanceId: i.id, currentState: stateXml(i.state), previousState: stateXml(previous.get(i.id)!) })),
@@ -26,7 +26,9 @@ const terminate: Step = (ctx, i, now) => {
   enterInstanceState(ctx, i, 'shutting-down', now);
 };
 
-const stop: Step = (ctx, i, now) => {
+const stop: Step = (ctx, i, now, q) => {
+  // Force powers off an instance stuck in stopping at once, as a pulled plug would.
+  if (i.state === 'stopping' && bool(q, 'Force')) return enterInstanceState(ctx, i, 'stopped', now);
   if (i.state === 'stopping' || i.state === 'stopped') return;
   if (i.state === 'pending') throw new ApiError('IncorrectInstanceState', `Instance '${i.id}' cannot be stopped as it has never reached the 'running' state.`);
   if (i.state !== 'running') throw new ApiError('IncorrectInstanceState', `This instance '${i.id}' is not in a state from which it can be stopped.`);

@@ -77,13 +77,11 @@ export function enterInstanceState(ctx: FleetContext, i: InstanceRec, state: Ins
   i.state = state;
   i.next = undefined;
   if (state === 'running') i.checksOkAt = at + ctx.timings.checksMs;
-  if (state === 'stopped') {
-    i.publicIp = undefined;
-    i.reason = userInitiated(at);
-  }
+  // EC2's StateTransitionReason names when the user asked, e.g. "User initiated (2026-11-24 12:00:00 GMT)".
+  if (state === 'stopping' || state === 'shutting-down') i.reason = userInitiated(at);
+  if (state === 'stopped') i.publicIp = undefined;
   if (state === 'terminated') {
     i.publicIp = undefined;
-    i.reason = userInitiated(at);
     i.terminatedAt = at;
     const eip = elasticOf(ctx, i.id);
     if (eip) {
