@@ -49,7 +49,8 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
-  let closed = false;
+  // The clock starts once the caller holds the emulator (and can listen), and stops at close.
+  let running = false;
   const ctx: FleetContext = new FleetContext({
     dir: opts.dir,
     state: loadState(opts.dir),
@@ -68,7 +69,7 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
     else arm();
   }
   function arm(): void {
-    if (closed) return;
+    if (!running) return;
     clearTimeout(timer);
     const nextAt = nextDue(ctx);
     if (nextAt === undefined) return;
@@ -83,8 +84,6 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
   }
 
   seedSubnets(ctx, opts.subnets);
-  // Transitions that fell due while the emulator was down happen on the first tick, in order and
-  // with their events, once the caller has had the chance to listen.
   ctx.commit();
   const servers: Server[] = [];
   try {
@@ -93,6 +92,10 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
     servers.push(ec2.server);
     const r53 = await listen(host, opts.route53Port ?? 0, route53Route(ctx, log), tick, onError);
     servers.push(r53.server);
+    // Transitions that fell due while the emulator was down happen on the first tick, in order and
+    // with their events: a timer, so after the caller's `await` has resumed and subscribed.
+    running = true;
+    arm();
     return {
       ec2Endpoint: ec2.url,
       route53Endpoint: r53.url,
@@ -105,13 +108,12 @@ export async function startFleetEmulator(opts: FleetEmulatorOptions): Promise<Fl
         ctx.commit();
       },
       async close() {
-        closed = true;
+        running = false;
         clearTimeout(timer);
         await Promise.all(servers.map(close));
       },
     };
   } catch (e: unknown) {
-    closed = true;
     await Promise.all(servers.map(close));
     throw e;
   }
