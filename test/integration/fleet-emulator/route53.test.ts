@@ -13,7 +13,8 @@ import { FAST, startHarness, until, type Harness } from './harness';
 let h: Harness;
 let zoneId: string;
 beforeEach(async () => {
-  h = await startHarness({ timings: { ...FAST, recordSyncMs: 300 } });
+  // Slow enough INSYNC that a change right after another is reliably refused, even on a busy machine.
+  h = await startHarness({ timings: { ...FAST, recordSyncMs: 800 } });
   const zone = await h.r53.send(new CreateHostedZoneCommand({ Name: 'Shelfstack.Local', CallerReference: 'test-1' }));
   zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
 });

@@ -17,7 +17,7 @@ import { eipHandler } from '../../../functions/eip';
 import type { FleetEvent as EmulatorEvent } from '../../../cli/local/fleet-emulator';
 import { captureLog } from '../../support/aws-shapes';
 import { invoke, type FleetEvent } from '../../support/lambda';
-import { instance, startHarness, until, waitForState, webTemplate, type Harness } from './harness';
+import { FAST, instance, startHarness, until, waitForState, webTemplate, type Harness } from './harness';
 
 // shelfstack's own adapters and a fleet function, unchanged, against the local EC2 and Route 53.
 const CLUSTER = 'main';
@@ -67,14 +67,20 @@ test('cloud/ec2.ts: launch (by name and by lt- id), observe with status checks, 
 });
 
 test('cloud/route53.ts: changeRecords retries PriorRequestNotComplete, getARecord reads the set back', async () => {
+  await h.close();
+  h = await startHarness({ timings: { ...FAST, recordSyncMs: 1000 } });
   const zone = await h.r53.send(new CreateHostedZoneCommand({ Name: 'shelfstack.example', CallerReference: 'adapters' }));
   const zoneId = zone.HostedZone!.Id!.replace('/hostedzone/', '');
-  expect(await getARecord(h.r53, zoneId, 'www.shelfstack.example', retry)).toBeUndefined();
-  await changeRecords(h.r53, zoneId, [upsertChange({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1'] })], 'first', retry);
-  // The first change is still PENDING: the second is refused until it is INSYNC, and retried.
-  await changeRecords(h.r53, zoneId, [upsertChange({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1', '127.0.1.2'] })], 'second', retry);
-  expect(await getARecord(h.r53, zoneId, 'www.shelfstack.example', retry)).toEqual({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1', '127.0.1.2'] });
-  expect(await getARecord(h.r53, zoneId, 'WWW.shelfstack.example.', retry)).toMatchObject({ values: ['127.0.1.1', '127.0.1.2'] });
+  const sleeps: number[] = [];
+  const counting: RetryOptions = { ...retry, sleep: (ms) => (sleeps.push(ms), retry.sleep(ms)) };
+  expect(await getARecord(h.r53, zoneId, 'www.shelfstack.example', counting)).toBeUndefined();
+  await changeRecords(h.r53, zoneId, [upsertChange({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1'] })], 'first', counting);
+  expect(sleeps).toEqual([]);
+  // The first change is PENDING for a second: the second is refused, backed off and retried until it goes through.
+  await changeRecords(h.r53, zoneId, [upsertChange({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1', '127.0.1.2'] })], 'second', counting);
+  expect(sleeps.length).toBeGreaterThan(0);
+  expect(await getARecord(h.r53, zoneId, 'www.shelfstack.example', counting)).toEqual({ name: 'www.shelfstack.example', ttl: 300, values: ['127.0.1.1', '127.0.1.2'] });
+  expect(await getARecord(h.r53, zoneId, 'WWW.shelfstack.example.', counting)).toMatchObject({ values: ['127.0.1.1', '127.0.1.2'] });
 });
 
 test('eip, end to end: a terminated slot instance gets one replacement and the address moves to it', async () => {
