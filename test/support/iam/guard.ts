@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { ServiceException } from '@smithy/core/client';
+import { authorizationsFor } from './commands';
+import { describeDecision, RoleEvaluator, type Authorization, type Role } from './evaluator';
+import { ROOT, type Stack } from './template';
+import { World } from './world';
+
+export interface Denial {
+  role: string;
+  service: string;
+  command: string;
+  action: string;
+  resource: string;
+  message: string;
+}
+
+type Client = { config?: { serviceId?: string } };
+type Command = { constructor: { name: string }; input?: Record<string, unknown> };
+
+// The error each service answers an unauthorized request with (the SDK's exception name).
+const DENIED_NAME: Record<string, string> = { EC2: 'UnauthorizedOperation', SSM: 'AccessDeniedException' };
+
+export function accessDenied(service: string, message: string, name = DENIED_NAME[service] ?? 'AccessDenied'): ServiceException {
+  return new ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 403 }, message });
+}
+
+const isNotFound = (e: unknown) => {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+};
+
+/**
+ * Whether a call comes from the test's own harness (seeding a bucket, reading a result) rather than
+ * from the process under test: the innermost frame of the call's stack that is neither SDK, nor a
+ * cloud/ adapter (both sides use those), nor this layer, lies under test/. Anything else, including
+ * a call whose stack shows no caller at all, is checked.
+ */
+export function isHarnessCall(stack: string): boolean {
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.replace(/^file:\/\//, '');
+    if (file.includes('/node_modules/') || !file.startsWith(ROOT)) continue;
+    const rel = path.relative(ROOT, file);
+    if (rel.startsWith(`test${path.sep}support${path.sep}iam`) || rel.startsWith(`cloud${path.sep}`)) continue;
+    return rel.startsWith(`test${path.sep}`);
+  }
+  return false;
+}
+
+/** Authorizes every AWS call of one process (or one test file's process under test) against its role. */
+export class IamGuard {
+  readonly evaluator: RoleEvaluator;
+  readonly world: World;
+  private readonly denials: Denial[] = [];
+
+  constructor(
+    readonly role: Role,
+    private readonly stack: Stack,
+    private readonly opts: { harnessByStack: boolean; onDenial?: (d: Denial) => void },
+  ) {
+    this.evaluator = new RoleEvaluator(role);
+    this.world = new World(stack);
+  }
+
+  takeDenials(): Denial[] {
+    return this.denials.splice(0);
+  }
+
+  private deny(d: Omit<Denial, 'role'>): void {
+    const denial = { role: this.role.logicalId, ...d };
+    this.denials.push(denial);
+    this.opts.onDenial?.(denial);
+  }
+
+  /** Runs `send` if the role allows the command; otherwise fails it as AWS would, and records why. */
+  around(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
+    if (this.opts.harnessByStack) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 200;
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      if (isHarnessCall(stack)) return send();
+    }
+    return this.check(client, command, send);
+  }
+
+  private async check(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
+    const service = client.config?.serviceId ?? 'unknown';
+    const name = command.constructor.name;
+    const input = command.input ?? {};
+    let auths: Authorization[];
+    try {
+      auths = authorizationsFor(service, name, input, { region: this.stack.region, world: this.world });
+    } catch (e: unknown) {
+      const message = `IAM: no model of ${service} ${name} (${(e as Error).message}); add it to test/support/iam/commands.ts`;
+      this.deny({ service, command: name, action: '?', resource: '?', message });
+      throw new Error(message, { cause: e });
+    }
+    const denied = (await this.evaluator.decideAll(auths)).filter((d) => !d.allowed);
+    if (denied.length) {
+      const message = `IAM: ${denied.map((d) => describeDecision(this.role, d)).join('; ')} (${service} ${name})`;
+      for (const d of denied) this.deny({ service, command: name, action: d.action, resource: d.resource, message });
+      throw accessDenied(service, message);
+    }
+    let out: unknown;
+    try {
+      out = await send();
+    } catch (e: unknown) {
+      if (service === 'S3' && (name === 'GetObjectCommand' || name === 'HeadObjectCommand') && isNotFound(e)) {
+        const bucket = String(input.Bucket);
+        if (!(await this.evaluator.mayListBucket(bucket))) {
+          const resource = `arn:aws:s3:::${bucket}`;
+          const message =
+            `IAM: ${this.role.logicalId} (${this.role.name}) may not s3:ListBucket on ${resource} unconditionally, so S3 answers ` +
+            `${name.replace(/Command$/, '')} of the missing key ${String(input.Key)} with 403 AccessDenied, not 404`;
+          this.deny({ service, command: name, action: 's3:ListBucket', resource, message });
+          throw accessDenied(service, message, name === 'HeadObjectCommand' ? 'Forbidden' : 'AccessDenied');
+        }
+      }
+      throw e;
+    }
+    this.world.observe(name, input, out);
+    return out;
+  }
+}

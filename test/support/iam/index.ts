@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadRole } from './evaluator';
+import { IamGuard, type Denial } from './guard';
+import { activate, install } from './install';
+import { Stack, type StackParams } from './template';
+
+export { loadRole, RoleEvaluator } from './evaluator';
+export type { Denial } from './guard';
+
+export const PRELOAD = path.join(__dirname, 'preload.js');
+
+export interface IamHandle {
+  /** The denials recorded so far (in this process and its children), cleared: for tests that expect some. */
+  takeDenials(): Denial[];
+  /** Environment for a forked process under another role than the file's. */
+  env(role: string, opts?: StackParams): NodeJS.ProcessEnv;
+  guard(): IamGuard;
+}
+
+/**
+ * Puts the process under test in this test file under its packaged role: every AWS call it makes,
+ * in this process (real or mocked clients) and in the processes it forks (a --require preload through
+ * NODE_OPTIONS), is authorized against `role` as serverless.yml packages it. The harness's own calls
+ * stay unchecked. A denial fails the test that made it.
+ */
+export function useIamRole(role: string, opts: StackParams | (() => StackParams) = {}): IamHandle {
+  install();
+  let guard: IamGuard | undefined;
+  let dir: string | undefined;
+  const saved: NodeJS.ProcessEnv = {};
+  const report = () => path.join(dir!, 'denials.jsonl');
+  const params = () => (typeof opts === 'function' ? opts() : opts);
+  const env = (r: string, o: StackParams = params()): NodeJS.ProcessEnv => ({
+    NODE_OPTIONS: [process.env.NODE_OPTIONS?.replace(`--require ${PRELOAD}`, '').trim(), `--require ${PRELOAD}`].filter(Boolean).join(' '),
+    SHELFSTACK_TEST_IAM_ROLE: r,
+    SHELFSTACK_TEST_IAM_PARAMS: JSON.stringify(o),
+    SHELFSTACK_TEST_IAM_REPORT: report(),
+  });
+  const childDenials = (): Denial[] => {
+    let text = '';
+    try {
+      text = readFileSync(report(), 'utf8');
+      rmSync(report());
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Denial);
+  };
+  const take = () => [...(guard?.takeDenials() ?? []), ...childDenials()];
+
+  beforeAll(() => {
+    const o = params();
+    guard = new IamGuard(loadRole(role, o), new Stack(o), { harnessByStack: true });
+    activate(guard);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'shelfstack-iam-'));
+    for (const [k, v] of Object.entries(env(role, o))) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+  });
+  afterEach(() => {
+    const denials = take();
+    if (denials.length) throw new Error(`AWS would refuse ${denials.length} call(s) of the process under test:\n${denials.map((d) => d.message).join('\n')}`);
+  });
+  afterAll(() => {
+    activate(undefined);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return { takeDenials: take, env, guard: () => guard! };
+}
