@@ -12,8 +12,7 @@ if (role) {
   install();
   activate(
     new IamGuard(loadRole(role, opts), new Stack(opts), {
-      harnessByStack: false,
-      onDenial: (d) => {
+            onDenial: (d) => {
         process.stderr.write(`${JSON.stringify({ level: 'error', event: 'iam_denied', ...d })}\n`);
         if (report) appendFileSync(report, `${JSON.stringify(d)}\n`);
       },

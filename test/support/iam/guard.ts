@@ -30,20 +30,19 @@ const isNotFound = (e: unknown) => {
 };
 
 /**
- * Whether a call comes from the test's own harness (seeding a bucket, reading a result) rather than
- * from the process under test: the innermost frame of the call's stack that is neither SDK, nor a
- * cloud/ adapter (both sides use those), nor this layer, lies under test/. Anything else, including
- * a call whose stack shows no caller at all, is checked.
+ * Whether a call is the process under test's rather than the test harness's (seeding a bucket,
+ * reading a result, making a queue): some frame of its stack, async frames included, lies in the
+ * code under test (`under`: folders such as functions/ or instance/). A harness that calls cloud/
+ * adapters or other parts of the code to set the scene stays unchecked.
  */
-export function isHarnessCall(stack: string): boolean {
+export function isUnderTest(stack: string, under: readonly string[]): boolean {
   for (const line of stack.split('\n').slice(1)) {
     const m = /((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
     if (!m) continue;
     const file = m[1]!.replace(/^file:\/\//, '');
     if (file.includes('/node_modules/') || !file.startsWith(ROOT)) continue;
-    const rel = path.relative(ROOT, file);
-    if (rel.startsWith(`test${path.sep}support${path.sep}iam`) || rel.startsWith(`cloud${path.sep}`)) continue;
-    return rel.startsWith(`test${path.sep}`);
+    const rel = path.relative(ROOT, file).split(path.sep).join('/');
+    if (under.some((u) => rel.startsWith(u))) return true;
   }
   return false;
 }
@@ -57,7 +56,7 @@ export class IamGuard {
   constructor(
     readonly role: Role,
     private readonly stack: Stack,
-    private readonly opts: { harnessByStack: boolean; onDenial?: (d: Denial) => void },
+    private readonly opts: { under?: readonly string[]; onDenial?: (d: Denial) => void },
   ) {
     this.evaluator = new RoleEvaluator(role);
     this.world = new World(stack);
@@ -75,12 +74,12 @@ export class IamGuard {
 
   /** Runs `send` if the role allows the command; otherwise fails it as AWS would, and records why. */
   around(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
-    if (this.opts.harnessByStack) {
+    if (this.opts.under) {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 200;
       const stack = new Error().stack ?? '';
       Error.stackTraceLimit = limit;
-      if (isHarnessCall(stack)) return send();
+      if (!isUnderTest(stack, this.opts.under)) return send();
     }
     return this.check(client, command, send);
   }

@@ -23,9 +23,14 @@ export interface IamHandle {
  * Puts the process under test in this test file under its packaged role: every AWS call it makes,
  * in this process (real or mocked clients) and in the processes it forks (a --require preload through
  * NODE_OPTIONS), is authorized against `role` as serverless.yml packages it. The harness's own calls
- * stay unchecked. A denial fails the test that made it.
+ * (calls that do not pass through the code under test, see isUnderTest) stay unchecked. A denial fails the test that made it.
  */
-export function useIamRole(role: string, opts: StackParams | (() => StackParams) = {}): IamHandle {
+export interface IamOptions extends StackParams {
+  /** The folders of the code under test; by default functions/ for a function's role, instance/ and cli/ for an instance role. */
+  under?: string[];
+}
+
+export function useIamRole(role: string, opts: IamOptions | (() => IamOptions) = {}): IamHandle {
   install();
   let guard: IamGuard | undefined;
   let dir: string | undefined;
@@ -52,7 +57,8 @@ export function useIamRole(role: string, opts: StackParams | (() => StackParams)
 
   beforeAll(() => {
     const o = params();
-    guard = new IamGuard(loadRole(role, o), new Stack(o), { harnessByStack: true });
+    const under = o.under ?? (/InstanceRole$/.test(role) ? ['instance/', 'cli/'] : ['functions/']);
+    guard = new IamGuard(loadRole(role, o), new Stack(o), { under });
     activate(guard);
     dir = mkdtempSync(path.join(os.tmpdir(), 'shelfstack-iam-'));
     for (const [k, v] of Object.entries(env(role, o))) {
