@@ -38,13 +38,18 @@ export function loadRole(logicalId: string, opts: StackParams = {}): Role {
   const r = stack.resources[logicalId];
   if (!r) throw new UnresolvedTemplateError(`no role ${logicalId} in serverless.yml's resources`);
   if (r.Type !== 'AWS::IAM::Role') throw new UnresolvedTemplateError(`${logicalId} is a ${r.Type}, not an AWS::IAM::Role`);
-  if (r.Properties?.ManagedPolicyArns) {
-    throw new UnresolvedTemplateError(`${logicalId}: managed policies are not modelled; write the statements inline`);
-  }
   const policies = ((r.Properties?.Policies ?? []) as unknown[]).map((p) => {
     const resolved = stack.resolve(p as never) as unknown as { PolicyName: string; PolicyDocument: PolicyDocument };
     return { name: resolved.PolicyName, policy: resolved.PolicyDocument };
   });
+  // Managed policies of the stack itself (Ref: X); AWS-managed ones are not modelled.
+  for (const arn of (r.Properties?.ManagedPolicyArns ?? []) as { Ref?: string }[]) {
+    const m = arn?.Ref ? stack.resources[arn.Ref] : undefined;
+    if (!m || m.Type !== 'AWS::IAM::ManagedPolicy') {
+      throw new UnresolvedTemplateError(`${logicalId}: managed policy ${JSON.stringify(arn)} is not one of the stack's; only those are modelled`);
+    }
+    policies.push({ name: arn.Ref!, policy: stack.resolve(m.Properties!.PolicyDocument!) as unknown as PolicyDocument });
+  }
   const name = stack.roleName(logicalId);
   return { logicalId, name, arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}`, policies };
 }

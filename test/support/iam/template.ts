@@ -47,7 +47,7 @@ const readYaml = (file: string) => parse(readFileSync(path.join(ROOT, file), 'ut
 export function physicalId(prefix: string, logicalId: string): string {
   let h = 0x811c9dc5;
   for (const c of logicalId) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
-  return `${prefix}-0${h.toString(16).padStart(8, '0')}${(h ^ 0xa5a5a5a5).toString(16).padStart(8, '0')}`.slice(0, prefix.length + 18);
+  return `${prefix}-0${h.toString(16).padStart(8, '0')}${((h ^ 0xa5a5a5a5) >>> 0).toString(16).padStart(8, '0')}`.slice(0, prefix.length + 18);
 }
 
 export class Stack {
