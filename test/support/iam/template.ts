@@ -21,6 +21,8 @@ export interface StackParams {
   params?: Record<string, string>;
   /** Physical ids of resources by logical id (a launch template's `lt-…`), where tests use fixed ones. */
   refs?: Record<string, string>;
+  /** Names of resources by logical id (a launch template's LaunchTemplateName), where tests use them. */
+  names?: Record<string, string>;
   region?: string;
   stage?: string;
   /** Resource files read over the packaged ones (a role as it once was, to show what it let through). */
@@ -56,6 +58,7 @@ export class Stack {
   private readonly sls: Record<string, Json>;
   private readonly params: Record<string, string>;
   private readonly refs: Record<string, string>;
+  readonly names: Record<string, string>;
   readonly resources: Record<string, Resource> = {};
 
   constructor(opts: StackParams = {}) {
@@ -63,6 +66,7 @@ export class Stack {
     this.region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
     this.stage = opts.stage ?? 'dev';
     this.refs = opts.refs ?? {};
+    this.names = opts.names ?? {};
     const defaults = ((this.sls.params as Record<string, Json>)?.default ?? {}) as Record<string, Json>;
     this.params = { ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, String(v)])), ...opts.params };
     for (const entry of this.sls.resources as Json[]) {

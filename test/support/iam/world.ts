@@ -46,7 +46,7 @@ export class World {
     for (const [logicalId, r] of Object.entries(this.stack.resources)) {
       if (r.Type !== 'AWS::EC2::LaunchTemplate') continue;
       const id = this.stack.ref(logicalId);
-      const name = r.Properties?.LaunchTemplateName ? String(this.stack.resolve(r.Properties.LaunchTemplateName)) : undefined;
+      const name = r.Properties?.LaunchTemplateName ? String(this.stack.resolve(r.Properties.LaunchTemplateName)) : this.stack.names[logicalId];
       if (spec?.LaunchTemplateId === id || (name && spec?.LaunchTemplateName === name)) {
         return { id, logicalId, instanceRole: profileRoleOf(this.stack, logicalId) };
       }
