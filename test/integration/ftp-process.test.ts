@@ -4,10 +4,8 @@ import { Client } from 'basic-ftp';
 import { addUser } from '../../instance/ftp/users';
 import { tempDir, useEmulators } from '../support/emulators';
 import { waitFor } from '../support/wait';
-import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-ftpproc');
-useIamRole('FtpInstanceRole', { params: { bucket: 'shelfstack-ftpproc' } });
 const ROOT = path.resolve(__dirname, '../..');
 let child: ChildProcess | undefined;
 

@@ -28,9 +28,12 @@ if (named) {
   ) as Record<string, string>;
   const opts = { ...given, params: { ...given.params, ...env } };
   const report = process.env.SHELFSTACK_TEST_IAM_REPORT;
+  let marked = false;
   install();
   activate(
     new IamGuard(loadRole(role, opts), new Stack(opts), {
+      // Tells the test that this process's calls were checked at all (index.ts).
+      onCheck: () => report && !marked && (marked = true) && appendFileSync(`${report}.checked`, `${process.pid}\n`),
       onDenial: (d) => {
         process.stderr.write(`${JSON.stringify({ level: 'error', event: 'iam_denied', ...d })}\n`);
         if (report) appendFileSync(report, `${JSON.stringify(d)}\n`);

@@ -52,11 +52,13 @@ export class IamGuard {
   readonly evaluator: RoleEvaluator;
   readonly world: World;
   private readonly denials: Denial[] = [];
+  /** How many calls were authorized (allowed or not): a wired test whose count stays 0 checks nothing. */
+  checked = 0;
 
   constructor(
     readonly role: Role,
     private readonly stack: Stack,
-    private readonly opts: { under?: readonly string[]; onDenial?: (d: Denial) => void },
+    private readonly opts: { under?: readonly string[]; onDenial?: (d: Denial) => void; onCheck?: () => void },
   ) {
     this.evaluator = new RoleEvaluator(role);
     this.world = new World(stack);
@@ -86,6 +88,8 @@ export class IamGuard {
 
   private async check(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
     const service = client.config?.serviceId ?? 'unknown';
+    this.checked++;
+    this.opts.onCheck?.();
     const name = command.constructor.name;
     const input = command.input ?? {};
     let auths: Authorization[];

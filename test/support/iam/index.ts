@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadRole } from './evaluator';
@@ -72,11 +72,15 @@ export function useIamRole(role: string, opts: IamOptions | (() => IamOptions) =
   });
   afterAll(() => {
     activate(undefined);
+    // A wired file in which nothing was checked (in this process or a child) proves nothing: the
+    // wiring is wrong (a role for code that runs elsewhere, or `under` missing the code under test).
+    const checkedNothing = guard !== undefined && guard.checked === 0 && !existsSync(`${report()}.checked`);
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
+    if (checkedNothing) throw new Error(`useIamRole('${role}'): no AWS call of the process under test was checked in this file`);
   });
   return { takeDenials: take, env, guard: () => guard! };
 }
