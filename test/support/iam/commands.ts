@@ -16,6 +16,8 @@ type Tag = { Key?: string; Value?: string };
 export interface CallContext {
   region: string;
   world: World;
+  /** Resources whose tags the world does not know (no Describe answer named them): for the message. */
+  untagged?: string[];
 }
 
 const s3Object = (bucket: string, key: string) => `arn:${PARTITION}:s3:::${bucket}/${key}`;
@@ -164,7 +166,9 @@ const arnOfId = (c: CallContext, id: string) => {
 
 /** aws:ResourceTag/… of an existing resource, as the world knows it. */
 function resourceTags(c: CallContext, id: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(c.world.resourceTags(id) ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  const tags = c.world.resourceTags(id);
+  if (!tags) c.untagged?.push(id);
+  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
 }
 function requestTags(tags: Tag[]): Record<string, string | string[]> {
   return { ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value ?? ''])), 'aws:TagKeys': tags.map((t) => t.Key!) };

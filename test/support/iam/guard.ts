@@ -93,8 +93,9 @@ export class IamGuard {
     const name = command.constructor.name;
     const input = command.input ?? {};
     let auths: Authorization[];
+    const untagged: string[] = [];
     try {
-      auths = authorizationsFor(service, name, input, { region: this.stack.region, world: this.world });
+      auths = authorizationsFor(service, name, input, { region: this.stack.region, world: this.world, untagged });
     } catch (e: unknown) {
       const message = `IAM: no model of ${service} ${name} (${(e as Error).message}); add it to test/support/iam/commands.ts`;
       this.deny({ service, command: name, action: '?', resource: '?', message });
@@ -102,7 +103,8 @@ export class IamGuard {
     }
     const denied = (await this.evaluator.decideAll(auths)).filter((d) => !d.allowed);
     if (denied.length) {
-      const message = `IAM: ${denied.map((d) => describeDecision(this.role, d)).join('; ')} (${service} ${name})`;
+      const unknown = untagged.length ? `; the test world knows no tags of ${untagged.join(', ')} (no Describe answer named them)` : '';
+      const message = `IAM: ${denied.map((d) => describeDecision(this.role, d)).join('; ')} (${service} ${name})${unknown}`;
       for (const d of denied) this.deny({ service, command: name, action: d.action, resource: d.resource, message });
       throw accessDenied(service, message);
     }
