@@ -47,6 +47,28 @@ export function isUnderTest(stack: string, under: readonly string[]): boolean {
   return false;
 }
 
+function callStack(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 200;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack;
+}
+
+/**
+ * Several processes of production in one test process (the local rehearsal): each call goes to the
+ * guard of the first route whose code is on its stack; calls through none of them are the harness's.
+ */
+export class RoleRouter {
+  constructor(readonly routes: readonly { under: string; guard: IamGuard }[]) {}
+
+  around(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
+    const stack = callStack();
+    const route = this.routes.find((r) => isUnderTest(stack, [r.under]));
+    return route ? route.guard.check(client, command, send) : send();
+  }
+}
+
 /** Authorizes every AWS call of one process (or one test file's process under test) against its role. */
 export class IamGuard {
   readonly evaluator: RoleEvaluator;
@@ -76,17 +98,11 @@ export class IamGuard {
 
   /** Runs `send` if the role allows the command; otherwise fails it as AWS would, and records why. */
   around(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
-    if (this.opts.under) {
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 200;
-      const stack = new Error().stack ?? '';
-      Error.stackTraceLimit = limit;
-      if (!isUnderTest(stack, this.opts.under)) return send();
-    }
+    if (this.opts.under && !isUnderTest(callStack(), this.opts.under)) return send();
     return this.check(client, command, send);
   }
 
-  private async check(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
+  async check(client: Client, command: Command, send: () => Promise<unknown>): Promise<unknown> {
     const service = client.config?.serviceId ?? 'unknown';
     this.checked++;
     this.opts.onCheck?.();

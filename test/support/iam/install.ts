@@ -1,23 +1,23 @@
 import { Client } from '@smithy/core/client';
-import type { IamGuard } from './guard';
+import type { IamGuard, RoleRouter } from './guard';
 
 /**
  * Routes every AWS SDK v3 call of this process through the active guard, if any. Two places, because
  * aws-sdk-client-mock replaces `send` (so middleware never runs): the SDK's base `Client#send` for
  * real clients (talking to the S3 and SQS emulators), and the stub each `mockClient` installs.
  */
-let active: IamGuard | undefined;
+let active: IamGuard | RoleRouter | undefined;
 let installed = false;
 const WRAPPED = Symbol('iamWrappedStub');
 
 type Send = (this: unknown, command: never, ...rest: unknown[]) => Promise<unknown>;
 type Sendable = { send: Send & { [WRAPPED]?: Send } };
 
-export function activate(guard: IamGuard | undefined): void {
+export function activate(guard: IamGuard | RoleRouter | undefined): void {
   active = guard;
 }
 
-export function activeGuard(): IamGuard | undefined {
+export function activeGuard(): IamGuard | RoleRouter | undefined {
   return active;
 }
 
