@@ -18,8 +18,9 @@ const profileRoleOf = (stack: Stack, logicalId: string): string => {
   const ref = lt?.IamInstanceProfile?.Arn ?? lt?.IamInstanceProfile?.Name;
   let profile = logicalId.replace(/LaunchTemplate$/, 'InstanceProfile');
   if (ref && typeof ref === 'object') {
-    const r = ref as { Ref?: string; 'Fn::GetAtt'?: string[] };
-    profile = r.Ref ?? r['Fn::GetAtt']?.[0] ?? profile;
+    const r = ref as { Ref?: string; 'Fn::GetAtt'?: string[] | string };
+    const att = r['Fn::GetAtt'];
+    profile = r.Ref ?? (typeof att === 'string' ? att.split('.')[0] : att?.[0]) ?? profile;
   }
   const roles = stack.resources[profile]?.Properties?.Roles as ({ Ref?: string } | string)[] | undefined;
   const role = roles && typeof roles[0] === 'object' ? roles[0].Ref : logicalId.replace(/LaunchTemplate$/, 'InstanceRole');
