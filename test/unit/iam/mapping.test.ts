@@ -61,3 +61,14 @@ describe('the command → authorization map, against the packaged roles', () => 
     expect(() => call('S3', 'PutBucketPolicyCommand', { Bucket: 'b1' })).toThrow(/S3 PutBucketPolicyCommand/);
   });
 });
+
+describe('a launch template of the stack', () => {
+  it('is found by id or name, and a launch from it passes the role of its instance profile', () => {
+    const s = new Stack({ params: { cluster: 'c9' }, resourceFiles: ['test/unit/iam/fixtures/launch-template.yml'] });
+    const w = new World(s);
+    const byName = w.launchTemplate({ LaunchTemplateName: 'shelfstack-c9-web' });
+    expect(byName).toEqual({ id: s.ref('WebLaunchTemplate'), logicalId: 'WebLaunchTemplate', instanceRole: 'shelfstack-c9-us-east-1-web' });
+    expect(w.launchTemplate({ LaunchTemplateId: byName.id })).toEqual(byName);
+    expect(() => w.launchTemplate({ LaunchTemplateId: 'lt-0ffffffffffffffff' })).toThrow(/not one of the stack's/);
+  });
+});
