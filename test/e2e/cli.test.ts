@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import { tempDir } from '../support/emulators';
 import { exitOf, runCli, startCli } from '../support/cli';
 import { pollUntil } from '../support/poll';
+import { REHEARSAL_ROUTES, useIamRoles } from '../support/iam';
+
+// `shelfstack local` and `listing sync` are forked: the rehearsal's calls under their roles, the sync under the web's.
+useIamRoles(REHEARSAL_ROUTES, { params: { cluster: 'local', bucket: 'shelfstack-local' } });
 
 describe('the shelfstack command', () => {
   it('lists its verbs with --help and exits 0', async () => {

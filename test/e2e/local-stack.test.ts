@@ -6,8 +6,11 @@ import { startLocalStack, type LocalStack } from '../../cli/local/stack';
 import { signedPath } from '../../core/signing';
 import { tempDir } from '../support/emulators';
 import { pollUntil } from '../support/poll';
+import { REHEARSAL_ROUTES, useIamRoles } from '../support/iam';
 
 const files = (dir: string) => readdir(dir).catch(() => [] as string[]);
+// The rehearsal runs the functions and the servers in this process: each call under its own role.
+useIamRoles(REHEARSAL_ROUTES, { params: { cluster: 'local', bucket: 'shelfstack-local' } });
 
 describe('the local rehearsal', () => {
   let stack: LocalStack;

@@ -8,8 +8,10 @@ import { sendMessage } from '../../cloud/sqs';
 import { ensureSignalQueue } from '../../instance/signal-consumer';
 import { tempDir, useEmulators } from '../support/emulators';
 import { waitFor } from '../support/wait';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-agentproc');
+useIamRole('WebInstanceRole', { params: { cluster: 'proctest', bucket: 'shelfstack-agentproc' } });
 const ROOT = path.resolve(__dirname, '../..');
 const children: ChildProcess[] = [];
 afterEach(() => {

@@ -11,9 +11,11 @@ import type { CacheControl } from '../../instance/cache-control';
 import { ListingSync } from '../../instance/listing-sync';
 import { tempDir, useEmulators } from '../support/emulators';
 import { waitFor } from '../support/wait';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-agent');
 const CLUSTER = 'agenttest';
+useIamRole('WebInstanceRole', { params: { cluster: CLUSTER, bucket: 'shelfstack-agent' } });
 
 class RecordingCache implements CacheControl {
   calls: string[] = [];

@@ -5,8 +5,10 @@ import { backupPrefix } from '../../core/backup-retention';
 import { listAll } from '../../cloud/s3';
 import { backupDatabase, restoreDatabase } from '../../instance/db-backup';
 import { useEmulators } from '../support/emulators';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-dbbackup');
+useIamRole('DbInstanceRole', { params: { bucket: 'shelfstack-dbbackup' } });
 const database = `shelfstack_bk_${randomBytes(4).toString('hex')}`;
 // npm test sets the port: the server on 3306, or a throwaway one it started (scripts/mariadb.js).
 const port = Number(process.env.SHELFSTACK_TEST_DB_PORT ?? 3306);

@@ -12,8 +12,10 @@ import { FtpIngestServer, type FtpIngestOptions } from '../../instance/ftp/serve
 import { addUser } from '../../instance/ftp/users';
 import { tempDir, useEmulators } from '../support/emulators';
 import { waitFor } from '../support/wait';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-ftp');
+useIamRole('FtpInstanceRole', { params: { bucket: 'shelfstack-ftp' } });
 const servers: FtpIngestServer[] = [];
 const clients: Client[] = [];
 let dir: string;

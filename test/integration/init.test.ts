@@ -9,8 +9,10 @@ import { formatManifestKey, HOSTS_KEY } from '../../core/keys';
 import { installHosts } from '../../instance/hosts-step';
 import { runInit } from '../../instance/init';
 import { tempDir, useEmulators } from '../support/emulators';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-init');
+useIamRole('WebInstanceRole', { params: { cluster: 'inittest', bucket: 'shelfstack-init' } });
 
 async function publishHosts(text: string) {
   await emu.s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: HOSTS_KEY, Body: text }));

@@ -8,9 +8,12 @@ import { startLocalStack, type LocalStack } from '../../cli/local/stack';
 import { MP3_FRAME_HEADER } from '../../core/mpeg';
 import { tempDir } from '../support/emulators';
 import { waitFor } from '../support/wait';
+import { REHEARSAL_ROUTES, useIamRoles } from '../support/iam';
 
 let stack: LocalStack;
 let dir: string;
+// The rehearsal runs the functions and the servers in this process: each call under its own role.
+useIamRoles(REHEARSAL_ROUTES, { params: { cluster: 'local', bucket: 'shelfstack-local' } });
 
 beforeAll(async () => {
   dir = await tempDir('shelfstack-local-');

@@ -13,10 +13,12 @@ import type { CacheControl } from '../../instance/cache-control';
 import { ensureSignalQueue } from '../../instance/signal-consumer';
 import { useEmulators } from '../support/emulators';
 import { waitFor } from '../support/wait';
+import { useIamRole } from '../support/iam';
 
 const emu = useEmulators('shelfstack-sweep');
 const CLUSTER = 'sweeptest';
 const ec2Mock = mockClient(EC2Client);
+useIamRole('SweepRole', { params: { cluster: CLUSTER } });
 const fixture = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '../../events', name), 'utf8')) as EventBridgeEvent<string, unknown>;
 

@@ -14,3 +14,5 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The control-plane functions read their configuration when loaded, as in Lambda.
 process.env.SHELFSTACK_CLUSTER ??= 'test';
 process.env.SHELFSTACK_BUCKET ??= 'shelfstack-test';
+// Before any test module runs (and mocks a client): AWS calls can be put under a role (support/iam).
+require('./iam/install').install();

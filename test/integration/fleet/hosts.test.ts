@@ -12,9 +12,11 @@ import { hostsHandler } from '../../../functions/hosts';
 import { captureLog, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { useEmulators } from '../../support/emulators';
 import { invoke, type FleetEvent } from '../../support/lambda';
+import { useIamRole } from '../../support/iam';
 
 const emu = useEmulators();
 const ec2mock = mockClient(EC2Client);
+useIamRole('HostsRole', { params: { cluster: 'main', bucket: 'shelfstack-test' } });
 const tagged = (roles: string, extra: Record<string, string> = {}) => ({ [TAG.cluster]: 'main', [TAG.role]: roles, ...extra });
 
 const FLEET: Ec2Spec[] = [

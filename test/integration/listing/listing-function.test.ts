@@ -7,12 +7,14 @@ import { ensureSignalQueue } from '../../../instance/signal-consumer';
 import { parseManifest } from '../../../core/manifest';
 import { decodeSignal } from '../../../core/signals';
 import { useEmulators } from '../../support/emulators';
+import { useIamRole } from '../../support/iam';
 import { fixture, s3Notification, sqsBatch } from '../../support/events';
 import { countRequests } from '../../support/request-counter';
 import type { SQSEvent } from 'aws-lambda';
 
 const emu = useEmulators();
 const cluster = 'listingfn';
+useIamRole('ListingRole', { params: { cluster, bucket: emu.bucket ?? 'shelfstack-test' } });
 let logger: Logger;
 let handler: ReturnType<typeof listingHandler>;
 let signalQueues: string[];

@@ -5,8 +5,10 @@ import { ListingSync } from '../../../instance/listing-sync';
 import { buildManifest, serializeManifest } from '../../../core/manifest';
 import { useEmulators, tempDir } from '../../support/emulators';
 import { countRequests } from '../../support/request-counter';
+import { useIamRole } from '../../support/iam';
 
 const emu = useEmulators('shelfstack-sync-test');
+useIamRole('WebInstanceRole', { params: { bucket: 'shelfstack-sync-test' } });
 
 async function publish(book: string, files: string[]): Promise<void> {
   const m = buildManifest(

@@ -5,8 +5,10 @@ import { ensureSignalQueue, SignalConsumer } from '../../../instance/signal-cons
 import type { Signal } from '../../../core/signals';
 import { useEmulators } from '../../support/emulators';
 import { pollUntil } from '../../support/poll';
+import { useIamRole } from '../../support/iam';
 
 const emu = useEmulators('shelfstack-signals-test');
+useIamRole('WebInstanceRole', { params: { cluster: 'sig', bucket: 'shelfstack-signals-test' } });
 
 async function queueDepth(url: string): Promise<number> {
   const res = await emu.sqs.send(

@@ -5,8 +5,10 @@ import { openTempFile, type OpenTempFile } from '../../../instance/web/temp-file
 import { useEmulators } from '../../support/emulators';
 import { addToListing, fetchRaw, link, putBook, randomChunk, startCountingProxy, until, type CountingProxy } from '../../support/web';
 import { startTestWeb, type TestWeb } from './app-harness';
+import { useIamRole } from '../../support/iam';
 
 const emu = useEmulators('shelfstack-web-fail');
+useIamRole('WebInstanceRole', { params: { bucket: 'shelfstack-web-fail' } });
 let proxy: CountingProxy;
 const MB = 1024 * 1024;
 const BOOK = 'B0100';

@@ -4,8 +4,10 @@ import { useEmulators } from '../../support/emulators';
 import { addToListing, fetchRaw, link, putBook, randomChunk, startCountingProxy, until, type CountingProxy } from '../../support/web';
 import { openTempFile, type OpenTempFile } from '../../../instance/web/temp-file';
 import { startTestWeb, type TestWeb } from './app-harness';
+import { useIamRole } from '../../support/iam';
 
 const emu = useEmulators('shelfstack-web-dl');
+useIamRole('WebInstanceRole', { params: { bucket: 'shelfstack-web-dl' } });
 let proxy: CountingProxy;
 let web: TestWeb;
 const MB = 1024 * 1024;

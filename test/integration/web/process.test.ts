@@ -3,9 +3,11 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir, useEmulators } from '../../support/emulators';
 import { addToListing, fetchRaw, link, putBook, randomChunk, SIGNING_KEY, startCountingProxy, until, type CountingProxy } from '../../support/web';
+import { useIamRole } from '../../support/iam';
 
 /** The real `shelfstack web` process, forked as systemd would start it. */
 const emu = useEmulators('shelfstack-web-proc');
+useIamRole('WebInstanceRole', { params: { bucket: 'shelfstack-web-proc' } });
 let proxy: CountingProxy;
 const BIN = path.resolve(__dirname, '../../../bin/shelfstack.js');
 const MB = 1024 * 1024;

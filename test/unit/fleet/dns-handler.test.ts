@@ -6,6 +6,7 @@ import { TAG } from '../../../core/fleet';
 import { dnsHandler } from '../../../functions/dns';
 import { captureLog, eipAddress, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { invoke, type FleetEvent } from '../../support/lambda';
+import { useIamRole } from '../../support/iam';
 
 const ec2mock = mockClient(EC2Client);
 const r53mock = mockClient(Route53Client);
@@ -13,6 +14,7 @@ const NOW = new Date('2026-11-24T12:00:00.000Z');
 const RECORD = 'www.shelfstack.example.';
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const web = { [TAG.cluster]: 'main', [TAG.role]: 'web' };
+useIamRole('DnsRole', { params: { cluster: 'main', zoneId: ZONE, record: 'www.shelfstack.example' } });
 
 function setup(fleet: Ec2Spec[], recordValues: string[] | undefined, addresses: Address[] = []) {
   ec2mock.on(DescribeInstancesCommand).resolves(reservations(fleet));

@@ -14,8 +14,10 @@ import { eipHandler, handler as deployedHandler } from '../../../functions/eip';
 import { AssociationNotVerifiedError } from '../../../cloud/ec2';
 import { captureLog, eipAddress, ec2Instance, impairedStatus, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { invoke, type FleetEvent } from '../../support/lambda';
+import { useIamRole } from '../../support/iam';
 
 const ec2mock = mockClient(EC2Client);
+useIamRole('EipRole', { params: { cluster: 'main' }, refs: { WebLaunchTemplate: 'lt-0abc123def4567890' } });
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const slot1 = { [TAG.cluster]: 'main', [TAG.role]: 'web', [TAG.slot]: 'www1' };
 const eipTags = { [TAG.cluster]: 'main', [TAG.slot]: 'www1' };

@@ -6,10 +6,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { TAG } from '../../../core/fleet';
 import { reconcileHosts } from '../../../functions/commons/fleet';
 import { captureLog, okStatus, reservations } from '../../support/aws-shapes';
+import { useIamRole } from '../../support/iam';
 
 const ec2mock = mockClient(EC2Client);
 const s3mock = mockClient(S3Client);
 const sqsmock = mockClient(SQSClient);
+useIamRole('HostsRole', { params: { cluster: 'main', bucket: 'shelfstack-test' } });
 
 // Only the part of the SDK's streaming body that getText reads.
 const body = (text: string): GetObjectCommandOutput => ({

@@ -7,9 +7,11 @@ import { parseScaleRules } from '../../../core/scale-rules';
 import { scaleHandler, type ScaleInput } from '../../../functions/scale';
 import { captureLog, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
 import { invoke } from '../../support/lambda';
+import { useIamRole } from '../../support/iam';
 
 const ec2mock = mockClient(EC2Client);
 const r53mock = mockClient(Route53Client);
+useIamRole('ScaleRole', { params: { cluster: 'main', zoneId: 'Z0123456789ABCDEFGHIJ', record: 'www.shelfstack.example' }, names: { WebLaunchTemplate: 'shelfstack-web' } });
 const NOW = new Date('2026-11-24T12:10:00.000Z');
 const surge = { [TAG.cluster]: 'main', [TAG.role]: 'web', [TAG.surge]: 'newsletter' };
 const drained = (secondsAgo: number) => ({ ...surge, [TAG.lifecycle]: 'draining', [TAG.drainedAt]: new Date(NOW.getTime() - secondsAgo * 1000).toISOString() });
