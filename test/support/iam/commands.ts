@@ -212,6 +212,7 @@ function ec2(command: string, i: Input, c: CallContext): Authorization[] {
     case 'DescribeAddressesCommand':
     case 'DescribeVolumesCommand':
     case 'DescribeLaunchTemplatesCommand':
+    case 'DescribeSubnetsCommand':
       return [{ action: `ec2:${command.replace(/Command$/, '')}`, resource: '*' }];
     case 'RunInstancesCommand':
       return runInstances(i, c);

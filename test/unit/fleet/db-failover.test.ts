@@ -16,9 +16,11 @@ import { TAG, type Instance } from '../../../core/fleet';
 import { dbHandler } from '../../../functions/db';
 import { captureLog, impairedStatus, okStatus, reservations } from '../../support/aws-shapes';
 import { World } from '../../support/fleet-world';
+import { useIamRole } from '../../support/iam';
 import { invoke, type FleetEvent } from '../../support/lambda';
 
 const ec2mock = mockClient(EC2Client);
+useIamRole('DbRole', { params: { cluster: 'main', subnets: 'subnet-0aaaa1111,subnet-0bbbb2222' }, refs: { DbLaunchTemplate: 'lt-0db123def4567890a' } });
 const T0 = new Date('2026-11-24T12:00:00.000Z');
 const dbTags = { [TAG.cluster]: 'main', [TAG.role]: 'db,repl', [TAG.slot]: 'db' };
 

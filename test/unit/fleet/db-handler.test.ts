@@ -15,9 +15,11 @@ import { TAG } from '../../../core/fleet';
 import { AttachmentNotVerifiedError } from '../../../cloud/ebs';
 import { dbHandler } from '../../../functions/db';
 import { captureLog, dbVolume, ec2Instance, impairedStatus, okStatus, reservations, type Ec2Spec } from '../../support/aws-shapes';
+import { useIamRole } from '../../support/iam';
 import { invoke, type FleetEvent } from '../../support/lambda';
 
 const ec2mock = mockClient(EC2Client);
+useIamRole('DbRole', { params: { cluster: 'main', subnets: 'subnet-0aaaa1111,subnet-0bbbb2222' }, refs: { DbLaunchTemplate: 'lt-0db123def4567890a' } });
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const dbTags = { [TAG.cluster]: 'main', [TAG.role]: 'db,repl', [TAG.slot]: 'db' };
 const volumeFilter = { Filters: [{ Name: 'tag:shelfstack:cluster', Values: ['main'] }, { Name: 'tag:shelfstack:slot', Values: ['db'] }] };
