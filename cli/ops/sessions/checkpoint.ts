@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { ValidationError } from '../../../core/errors';
 import { readIfExists, writeFileAtomic } from '../../../instance/atomic-file';
 
 /** Where an interrupted `sessions migrate` resumes: the last id copied, and the migration's start. */
@@ -15,7 +16,7 @@ export interface Checkpoint {
   bytes: number;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends ValidationError {
   override name = 'CheckpointError';
 }
 

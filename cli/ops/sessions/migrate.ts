@@ -74,22 +74,26 @@ export async function migrateSessions(opts: MigrateOptions): Promise<MigrateSumm
     if (opts.checkpointFile && !opts.dryRun) await writeCheckpoint(opts.checkpointFile, cp);
   };
 
+  // A row the final pass meets again is counted once.
+  const invalid = new Set<string>();
+  const failed = new Set<string>();
   const copyRows = async (rows: SessionRow[], again: boolean) => {
     const at = now();
     const writes: Promise<void>[] = [];
     for (const row of rows) {
       const key = sessionKey(opts.prefix, row.id);
       const expires = memcachedExpiry(row.access, opts.lifetime, at);
-      if (key === undefined) summary.invalid++;
+      if (key === undefined) invalid.add(row.id);
       else if (expires === undefined) summary.expired++;
-      else writes.push(write(key, row.data, expires, again));
+      else writes.push(write(row.id, key, row.data, expires, again));
     }
     const results = await Promise.allSettled(writes);
+    summary.invalid = invalid.size;
     const broken = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (broken) throw broken.reason;
   };
 
-  const write = async (key: string, data: Buffer, expires: number, again: boolean) => {
+  const write = async (id: string, key: string, data: Buffer, expires: number, again: boolean) => {
     let stored = true;
     if (!opts.dryRun) {
       try {
@@ -98,8 +102,9 @@ export async function migrateSessions(opts: MigrateOptions): Promise<MigrateSumm
         const message = e instanceof Error ? e.message : String(e);
         if (!PER_ITEM.test(message)) throw new MemcachedError(`memcached: ${message}`, { cause: e });
         const reason = message.replace(PER_ITEM, '');
-        summary.failed++;
-        summary.failures[reason] = (summary.failures[reason] ?? 0) + 1;
+        if (!failed.has(id)) summary.failures[reason] = (summary.failures[reason] ?? 0) + 1;
+        failed.add(id);
+        summary.failed = failed.size;
         return;
       }
     }
@@ -120,8 +125,8 @@ export async function migrateSessions(opts: MigrateOptions): Promise<MigrateSumm
       next = rows.length < batch ? Promise.resolve([]) : readPage(opts.table, lastId, floor(), batch);
       next.catch(() => undefined); // awaited on the next turn; not unhandled meanwhile
       await copyRows(rows, again);
-      opts.progress.tick(rows.length);
       await onPage(lastId);
+      opts.progress.tick(rows.length);
     }
   };
 

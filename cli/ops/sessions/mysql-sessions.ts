@@ -1,8 +1,9 @@
 import mysql from 'mysql2/promise';
+import { ValidationError } from '../../../core/errors';
 import type { MysqlTarget, SessionColumns } from '../../../core/sessions';
 
 /** The session table does not fit the settings: the message is the one line the command prints. */
-export class SessionsTableError extends Error {
+export class SessionsTableError extends ValidationError {
   override name = 'SessionsTableError';
 }
 
