@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { ValidationError } from '../../../core/errors';
+import { ConfigError, ValidationError } from '../../../core/errors';
 import type { MysqlTarget, SessionColumns } from '../../../core/sessions';
 
 /** The session table does not fit the settings: the message is the one line the command prints. */
@@ -21,6 +21,16 @@ export interface SessionTable {
 }
 
 export async function connectSessions(target: MysqlTarget, password: string | undefined): Promise<mysql.Connection> {
+  try {
+    return await open(target, password);
+  } catch (e: unknown) {
+    // mysql2's messages name the user and host, never the password.
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new ConfigError('SHELFSTACK_SESSIONS_MYSQL_URL', `cannot be reached: ${reason} (${target.host}:${target.port}/${target.database})`);
+  }
+}
+
+function open(target: MysqlTarget, password: string | undefined): Promise<mysql.Connection> {
   return mysql.createConnection({
     host: target.host,
     port: target.port,

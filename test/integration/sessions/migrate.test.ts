@@ -171,6 +171,15 @@ describe('shelfstack sessions (the command)', () => {
     expect(res.stdout).toMatch(/^memcached: 2 sessions, 0\.0 MB as items; oldest written about (29|3\d)s ago/m);
   });
 
+  it('names the setting when MySQL or memcached cannot be reached', async () => {
+    const noDb = await runCli(['sessions', 'status'], { ...env(), SHELFSTACK_SESSIONS_MYSQL_URL: 'mysql://root@127.0.0.1:9/nowhere' });
+    expect(noDb.code).toBe(1);
+    expect(noDb.stderr).toMatch(/^shelfstack sessions: SHELFSTACK_SESSIONS_MYSQL_URL cannot be reached: .*ECONNREFUSED.*\n$/);
+    const noMc = await runCli(['sessions', 'migrate', '--restart', '--checkpoint', path.join(dir, 'nomc.json')], { ...env(), SHELFSTACK_MEMCACHED: '127.0.0.1:9' });
+    expect(noMc.code).toBe(1);
+    expect(noMc.stderr).toMatch(/^shelfstack sessions: SHELFSTACK_MEMCACHED does not answer \(.*ECONNREFUSED.*\)\n$/);
+  });
+
   it('answers --help and refuses a flag of another action', async () => {
     const help = await runCli(['sessions', 'migrate', '--help']);
     expect(help.code).toBe(0);
