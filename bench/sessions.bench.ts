@@ -19,8 +19,9 @@ import { noProgress } from '../cli/progress';
 import { row, runBench, timed } from './support';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000);
-const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
 const READS = Number(process.env.BENCH_READS ?? 3000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000);
 const PREFIX = 'memc.sess.key.';
 const id = (i: number) => `s${String(i).padStart(7, '0')}`;
 
@@ -59,7 +60,7 @@ async function main() {
     const table = { conn, table: 'sessions', columns: { id: 'id', data: 'data', access: 'access' } };
     const migrate = async () => {
       await rm(checkpointFile, { force: true });
-      const s = await migrateSessions({ table, memcached: client, prefix: PREFIX, lifetime: 1440, target: 'bench', batch: 1000, checkpointFile, progress: noProgress });
+      const s = await migrateSessions({ table, memcached: client, prefix: PREFIX, lifetime: 1440, target: 'bench', batch: BATCH, checkpointFile, progress: noProgress });
       if (s.copied !== SESSIONS) throw new Error(`migrate copied ${s.copied}`);
     };
     const bare = async () => {
@@ -93,7 +94,7 @@ async function main() {
     const b = stats(bares);
     console.log(`\nsessions migrate (${TRIALS} interleaved trials)`);
     row(`bare streaming SELECT + set loop, ${SESSIONS} sessions`, `${b.median.toFixed(2)} s`, `spread ${b.min.toFixed(2)}–${b.max.toFixed(2)} s`);
-    row('sessions migrate (pages of 1000, checkpoint, final pass)', `${m.median.toFixed(2)} s`, `spread ${m.min.toFixed(2)}–${m.max.toFixed(2)} s`);
+    row(`sessions migrate (pages of ${BATCH}, checkpoint, final pass)`, `${m.median.toFixed(2)} s`, `spread ${m.min.toFixed(2)}–${m.max.toFixed(2)} s`);
     const ratios = migrates.map((x, i) => x / bares[i]!);
     const r = stats(ratios);
     row('ratio', `${(m.median / b.median).toFixed(2)}×`, `per trial ${r.min.toFixed(2)}–${r.max.toFixed(2)}× (goal ≤ 1.5×)`);

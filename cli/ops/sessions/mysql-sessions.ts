@@ -64,6 +64,12 @@ export async function dbNow(conn: mysql.Connection): Promise<number> {
   return Number(rows[0]!.now);
 }
 
+/**
+ * The data column as raw bytes, whatever its type. One function for every page: mysql2 caches the
+ * row parser it generates per query shape and typeCast, so a new closure per page would rebuild it.
+ */
+const dataAsBytes: mysql.TypeCast = (field, next) => (field.name === 'data' ? field.buffer() : next());
+
 const asRow = (t: SessionTable) => (r: mysql.RowDataPacket): SessionRow => ({
   id: String(r.id),
   data: Buffer.isBuffer(r.data) ? r.data : Buffer.from(r.data == null ? '' : String(r.data)),
@@ -81,8 +87,7 @@ export async function readPage(t: SessionTable, afterId: string | undefined, min
     sql: `SELECT ${mysql.escapeId(id)} AS id, ${mysql.escapeId(data)} AS data, ${mysql.escapeId(access)} AS access
       FROM ${mysql.escapeId(t.table)} WHERE ${mysql.escapeId(access)} > ?${where} ORDER BY ${mysql.escapeId(id)} LIMIT ?`,
     values: afterId === undefined ? [minAccess, limit] : [minAccess, afterId, limit],
-    // The data column as raw bytes, whatever its type.
-    typeCast: (field, next) => (field.name === 'data' ? field.buffer() : next()),
+    typeCast: dataAsBytes,
   });
   return rows.map(asRow(t));
 }
