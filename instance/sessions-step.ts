@@ -29,6 +29,7 @@ export interface SessionsStepOptions extends SessionSettings {
 }
 
 const run = promisify(execFile);
+const MEMCACHED_CONF = '/etc/memcached.conf';
 
 /** Reloads a service that runs, and starts none (at first boot the role's units come after init). */
 async function systemctlReload(service: 'apache2' | 'memcached'): Promise<string | undefined> {
@@ -51,7 +52,10 @@ async function systemctlReload(service: 'apache2' | 'memcached'): Promise<string
 export async function applySessionSettings(opts: SessionsStepOptions): Promise<{ changes: string[]; notes: string[] }> {
   const changes: string[] = [];
   const notes: string[] = [];
-  const reload = opts.reload ?? systemctlReload;
+  // Services are reloaded only for the system's own files: settings written elsewhere (a test's
+  // folder, an operator's dry run) are no one's running configuration.
+  const systemFiles = opts.phpConfDir.startsWith('/etc/php/') && (opts.memcachedConf ?? MEMCACHED_CONF) === MEMCACHED_CONF;
+  const reload = opts.reload ?? (systemFiles ? systemctlReload : async (service: string) => `${service} not reloaded: these are not the system's files`);
   if (opts.roles.includes('web')) {
     const before = changes.length;
     await phpSessions(opts, changes);
@@ -61,7 +65,7 @@ export async function applySessionSettings(opts: SessionsStepOptions): Promise<{
     }
   }
   if (opts.roles.includes('cache')) {
-    const file = opts.memcachedConf ?? '/etc/memcached.conf';
+    const file = opts.memcachedConf ?? MEMCACHED_CONF;
     const address = opts.memcachedAddress ?? (await (opts.privateAddress ?? readPrivateAddress)());
     const conf = renderMemcachedConf({ address, port: opts.memcached.port, memoryBytes: opts.memcachedMemory });
     if ((await readIfExists(file)) !== conf) {
