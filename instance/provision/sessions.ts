@@ -5,11 +5,6 @@ import type { HostPort, SessionStore } from '../../core/sessions';
  * session settings and the cache server's memcached configuration. Pure: the caller writes them.
  */
 
-/** Debian's php-memcached, beside the web role's packages, so that a switch needs no install. */
-export const WEB_SESSION_PACKAGES = ['php-memcached'];
-/** The cache role's packages (templates/cache.yaml names the same). */
-export const CACHE_PACKAGES = ['memcached'];
-
 export interface SessionIniSettings {
   store: SessionStore;
   memcached: HostPort;
@@ -69,13 +64,4 @@ export function renderMemcachedConf(s: MemcachedConfSettings): string {
     `logfile ${s.logFile ?? '/var/log/memcached.log'}`,
     '',
   ].join('\n');
-}
-
-/** The lines the web role's /etc/shelfstack/env carries for sessions (render.ts adds them at merge). */
-export function sessionsEnv(s: Pick<SessionIniSettings, 'store'> & { memcached?: string; lifetime?: number }): Record<string, string> {
-  return {
-    SHELFSTACK_SESSIONS: s.store,
-    ...(s.memcached ? { SHELFSTACK_MEMCACHED: s.memcached } : {}),
-    ...(s.lifetime ? { SHELFSTACK_SESSIONS_LIFETIME: String(s.lifetime) } : {}),
-  };
 }

@@ -41,11 +41,12 @@ export function asciiCommand(server: HostPort, command: string, timeoutMs = 30_0
       size += d.length;
       // The end of a reply is a line of its own; only the buffer's last bytes need looking at.
       const tail = Buffer.concat(chunks, size).subarray(Math.max(0, size - 64)).toString('latin1');
-      if (/(^|\r?\n)(END|OK|ERROR|CLIENT_ERROR[^\n]*|SERVER_ERROR[^\n]*)\r?\n$/.test(tail)) {
+      // (BUSY: another crawl is running; the metadump cannot start now.)
+      if (/(^|\r?\n)(END|OK|ERROR|CLIENT_ERROR[^\n]*|SERVER_ERROR[^\n]*|BUSY[^\n]*)\r?\n$/.test(tail)) {
         socket.end();
         const lines = Buffer.concat(chunks, size).toString('latin1').split(/\r?\n/).filter(Boolean);
         const last = lines[lines.length - 1] ?? '';
-        if (/ERROR/.test(last)) fail(new Error(`"${command}" answered ${last}`));
+        if (/ERROR|^BUSY/.test(last)) fail(new Error(`"${command}" answered ${last}`));
         else resolve(lines.slice(0, -1));
       }
     });
