@@ -3,7 +3,7 @@ import { catchUpSince, memcachedExpiry, sessionKey } from '../../../core/session
 import type { Progress } from '../../progress';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { MemcachedError } from './memcached-sessions';
-import { dbNow, readPage, type SessionRow, type SessionTable } from './mysql-sessions';
+import { countSince, dbNow, readPage, type SessionRow, type SessionTable } from './mysql-sessions';
 
 export interface MigrateOptions {
   table: SessionTable;
@@ -146,6 +146,8 @@ export async function migrateSessions(opts: MigrateOptions): Promise<MigrateSumm
   // Live sessions: `access` above now − lifetime (and at or after --since).
   const live = () => Math.max(now() - opts.lifetime, (opts.since ?? 0) - 1);
   if (cp.phase === 'copy') {
+    opts.progress.total(summary.copied + (await countSince(opts.table, live())));
+    if (summary.copied) opts.progress.tick(summary.copied); // a resumed run starts where the last one stopped
     await pass(cp.lastId, live, false, (lastId) => save({ lastId }));
     await save({ phase: 'catch-up', lastId: undefined });
   }

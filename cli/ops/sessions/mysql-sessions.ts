@@ -92,6 +92,15 @@ export async function readPage(t: SessionTable, afterId: string | undefined, min
   return rows.map(asRow(t));
 }
 
+/** How many sessions have `access` above `minAccess` (the progress bar's total). */
+export async function countSince(t: SessionTable, minAccess: number): Promise<number> {
+  const [rows] = await t.conn.query<mysql.RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM ${mysql.escapeId(t.table)} WHERE ${mysql.escapeId(t.columns.access)} > ?`,
+    [minAccess],
+  );
+  return Number(rows[0]!.n);
+}
+
 export interface MysqlStatus {
   sessions: number;
   live: number;
