@@ -128,6 +128,16 @@ describe('sessions migrate', () => {
     expect(s.kept).toBeGreaterThanOrEqual(1);
   });
 
+  it('reads a TEXT data column under other column names as the bytes PHP wrote (UTF-8), not re-encoded', async () => {
+    await db.conn.query('CREATE TABLE store_sessions (sess_id CHAR(32) NOT NULL PRIMARY KEY, payload TEXT CHARACTER SET utf8mb4 NOT NULL, ts BIGINT NOT NULL)');
+    const text = 'name|s:24:"Zoë — 🎧 日本語";';
+    await db.conn.query('INSERT INTO store_sessions VALUES (?, ?, UNIX_TIMESTAMP())', ['t'.repeat(32), text]);
+    const s = await migrateSessions(options({ table: { conn: db.conn, table: 'store_sessions', columns: { id: 'sess_id', data: 'payload', access: 'ts' } } }));
+    expect(s.copied).toBe(1);
+    const { value } = await client.get(`memc.sess.key.${'t'.repeat(32)}`);
+    expect(value).toEqual(Buffer.from(text, 'utf8'));
+  });
+
   it('counts an id memcached cannot hold and a session too large for it, and copies the rest', async () => {
     const now = await dbClock(db.conn);
     await db.conn.query('INSERT INTO sessions VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)', [
