@@ -163,7 +163,8 @@ export async function migrateSessions(opts: MigrateOptions): Promise<MigrateSumm
 async function startingPoint(opts: MigrateOptions, now: number): Promise<Checkpoint> {
   const fresh: Checkpoint = { version: 1, target: opts.target, startedAt: now, phase: 'copy', copied: 0, bytes: 0 };
   if (opts.from !== undefined) return { ...fresh, lastId: opts.from };
-  if (!opts.checkpointFile || opts.restart) return fresh;
+  // A dry run neither resumes nor records: its counts are always the whole table's.
+  if (!opts.checkpointFile || opts.restart || opts.dryRun) return fresh;
   const cp = await readCheckpoint(opts.checkpointFile);
   if (!cp || cp.phase === 'done') return fresh;
   if (cp.target !== opts.target) {
