@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   status: { summary: 'instances, DNS, elastic IPs, hosts file and listing at a glance', load: () => require('./commands/status') },
   apply: { summary: 'apply what `plan` shows', load: () => require('./commands/apply') },
   scale: { summary: 'add, drain or remove surge web servers by hand', load: () => require('./commands/scale') },
+  sessions: { summary: 'PHP sessions: status of MySQL and memcached, migrate to memcached, gc', load: () => require('./commands/sessions') },
   sign: { summary: 'print a signed download link for <book>/<file>', load: () => require('./commands/sign') },
   web: { summary: 'serve signed downloads through the S3 read-through disk cache', load: () => require('./commands/web') },
 };

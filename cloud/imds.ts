@@ -59,3 +59,15 @@ export async function readInstanceMetadata(): Promise<InstanceMetadata> {
     throw new MetadataError(`instance metadata unreachable (set SHELFSTACK_INSTANCE_ID and SHELFSTACK_ROLE off EC2): ${(e as Error).message}`, { cause: e });
   }
 }
+
+/** The instance's private IPv4 address (the cache server binds memcached to it). */
+export async function readPrivateAddress(): Promise<string> {
+  try {
+    const address = await get('local-ipv4', await token());
+    if (!address) throw new MetadataError('metadata has no local-ipv4');
+    return address;
+  } catch (e: unknown) {
+    if (e instanceof MetadataError) throw e;
+    throw new MetadataError(`instance metadata unreachable (set SHELFSTACK_MEMCACHED_ADDRESS off EC2): ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors';
 import { parseScaleRules } from './scale-rules';
+import { parseHostPort, parseKeyPrefix, parseMysqlUrl, parseSessionColumns, parseSessionStore } from './sessions';
 
 /**
  * The configuration contract (ARCHITECTURE.md): every variable, how it parses, and its default.
@@ -124,6 +125,17 @@ const SPEC = {
   dbLaunchTemplate: { env: 'SHELFSTACK_DB_LAUNCH_TEMPLATE', parse: text },
   dbDevice: { env: 'SHELFSTACK_DB_DEVICE', parse: matching(/^\/dev\/(sd[f-p]|xvd[f-p])$/, 'a device name such as /dev/sdf'), fallback: '/dev/sdf' },
   dbSubnets: { env: 'SHELFSTACK_DB_SUBNETS', parse: subnetIds },
+  // Sessions (issue 13): the web servers' PHP session store, the cache server, `shelfstack sessions`.
+  sessions: { env: 'SHELFSTACK_SESSIONS', parse: parseSessionStore, fallback: 'mysql' },
+  sessionsMysqlUrl: { env: 'SHELFSTACK_SESSIONS_MYSQL_URL', parse: parseMysqlUrl },
+  sessionsTable: { env: 'SHELFSTACK_SESSIONS_TABLE', parse: matching(/^[A-Za-z0-9_$]{1,64}$/, 'a table name'), fallback: 'sessions' },
+  sessionsColumns: { env: 'SHELFSTACK_SESSIONS_COLUMNS', parse: parseSessionColumns, fallback: 'id,data,access' },
+  sessionsLifetime: { env: 'SHELFSTACK_SESSIONS_LIFETIME', parse: positiveInt, fallback: '1440' },
+  memcached: { env: 'SHELFSTACK_MEMCACHED', parse: parseHostPort, fallback: 'cacheserver:11211' },
+  sessionsPrefix: { env: 'SHELFSTACK_SESSIONS_PREFIX', parse: parseKeyPrefix, fallback: 'memc.sess.key.' },
+  memcachedMemory: { env: 'SHELFSTACK_MEMCACHED_MEMORY', parse: parseBytes, fallback: '1G' },
+  memcachedAddress: { env: 'SHELFSTACK_MEMCACHED_ADDRESS', parse: matching(/^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$/, 'an IP address') },
+  phpConfDir: { env: 'SHELFSTACK_PHP_CONF_DIR', parse: text, fallback: '/etc/php/8.2' },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

@@ -6,6 +6,7 @@ import { installHosts } from './hosts-step';
 import type { Identity } from './identity';
 import { ListingSync } from './listing-sync';
 import { silentLogger, type Logger } from './logger';
+import { applySessionSettings, type SessionSettings } from './sessions-step';
 import { ensureSignalQueue } from './signal-consumer';
 
 export interface InitOptions {
@@ -18,6 +19,8 @@ export interface InitOptions {
   cloudInitCfg: string;
   /** Needed on a web server: the listing directory to sync. */
   listingDir?: string;
+  /** PHP's session store on a web server, memcached's configuration on a cache server (issue 13). */
+  sessions?: SessionSettings;
   logger?: Logger;
 }
 
@@ -34,6 +37,11 @@ export interface InitReport {
 export async function runInit(opts: InitOptions): Promise<InitReport> {
   const logger = opts.logger ?? silentLogger;
   const { changes, notes } = await installHosts(opts);
+  if (opts.sessions) {
+    const s = await applySessionSettings({ ...opts.sessions, roles: opts.identity.roles });
+    changes.push(...s.changes);
+    notes.push(...s.notes);
+  }
 
   if (opts.identity.roles.includes('web')) {
     if (!opts.listingDir) throw new Error('a web server needs SHELFSTACK_LISTING_DIR');

@@ -18,10 +18,19 @@ const REQUIREMENTS = [
   { name: 'nginx', for: ['test'], present: () => have('nginx'), aptPackages: ['nginx-light'] },
   { name: 'apache2', for: ['test'], present: () => have('apache2'), aptPackages: ['apache2-bin'] },
   { name: 'systemd-analyze', for: ['test'], present: () => have('systemd-analyze'), aptPackages: ['systemd'] },
+  // Sessions (issue 13): a real memcached per test file and in the rehearsal, and the store's side in
+  // PHP: php-memcached's session handler reads what `sessions migrate` wrote, pdo_mysql writes the rows.
+  { name: 'memcached', for: ['test', 'start'], present: () => have('memcached'), aptPackages: ['memcached'] },
+  { name: 'php with php-memcached and php-mysql', for: ['test'], present: () => phpHas('memcached', 'pdo_mysql'), aptPackages: ['php-cli', 'php-memcached', 'php-mysql'] },
 ];
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function phpHas(...extensions) {
+  const res = spawnSync('php', ['-m'], { encoding: 'utf8' });
+  return res.status === 0 && extensions.every((e) => res.stdout.split('\n').includes(e));
 }
 
 function mariadbAnswers() {

@@ -20,6 +20,9 @@ The boot step of every instance (cloud-init runs it at each boot):
     from rewriting it (default /etc/cloud/cloud.cfg.d/99-shelfstack.cfg);
   - on a web server, syncs the listing directory (SHELFSTACK_LISTING_DIR);
   - on the db server, creates SHELFSTACK_DB_NAME and its user SHELFSTACK_DB_USER with the password;
+  - on a web server, PHP's session store (SHELFSTACK_SESSIONS=mysql|memcached: with memcached,
+    <SHELFSTACK_PHP_CONF_DIR>/mods-available/shelfstack-sessions.ini, enabled, Apache reloaded);
+    on a cache server, /etc/memcached.conf on its private address (SHELFSTACK_MEMCACHED_MEMORY);
   - creates this instance's signal queue.
 Prints what changed (never a secret); a second run prints that nothing changed.
 
@@ -41,6 +44,7 @@ export const command: Command = {
     if (values['hosts-file']) env.SHELFSTACK_HOSTS_FILE = values['hosts-file'];
     if (values['cloud-init-cfg']) env.SHELFSTACK_CLOUD_INIT_CFG = values['cloud-init-cfg'];
     const config = loadConfig(env, ['cluster', 'bucket', 'hostsFile', 'cloudInitCfg', 'bootEnvFile', 'dbHost', 'dbPort', 'dbUser'], ['listingDir', 'domain', 'dbName', 'dbAdminSocket']);
+    const sessions = loadConfig(env, ['sessions', 'memcached', 'sessionsLifetime', 'sessionsPrefix', 'memcachedMemory', 'phpConfDir'], ['memcachedAddress']);
     if (values.check) {
       console.log('init: configuration ok');
       return 0;
@@ -52,7 +56,7 @@ export const command: Command = {
     const ssm = new SSMClient({});
     const boot = await runBootStep({ ssm, cluster: config.cluster, roles: identity.roles, meta, domain: config.domain, bootEnvFile: config.bootEnvFile });
     ssm.destroy();
-    const report = await runInit({ s3: defaultS3(), sqs: defaultSqs(), ...config, identity, logger });
+    const report = await runInit({ s3: defaultS3(), sqs: defaultSqs(), ...config, sessions, identity, logger });
     const changes = [...boot.changes, ...report.changes];
     if (identity.roles.includes('db')) {
       if (!config.dbName) throw new UsageError('the db server needs SHELFSTACK_DB_NAME');

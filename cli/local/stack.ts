@@ -17,6 +17,7 @@ import { listenWeb } from '../../instance/web/lifecycle';
 import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
 import { routeObjectEvents, scheduleEvery } from './eventbridge';
 import { QueueRunner } from './queue-runner';
+import { startLocalSessions } from './sessions';
 import { routeNotifications } from './s3-notifications';
 
 export interface LocalStackOptions {
@@ -192,6 +193,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     });
     await ftp.start();
     stops.push(() => ftp.stop());
+
+    // Sessions (issue 13): memcached as the cache server, a session table in MariaDB; DIR/sessions.env.
+    const sessions = await startLocalSessions({ dir, logger: logger.child({ component: 'sessions' }) });
+    stops.push(() => sessions.stop());
 
     const info: LocalInfo = {
       s3: { endpoint: s3Server.endpoint, bucket, ...LOCAL_CREDENTIALS },
