@@ -151,7 +151,10 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
         return;
       }
       const answer = errorResponse(e);
-      if (answer.status >= 500) logger.error({ request_id: requestId, path: rawPath, err_name: (e as Error).name, reason: (e as Error).message }, 'request_failed');
+      if (answer.status >= 500) {
+        const named = note.book ? { book: note.book, file: note.file } : {};
+        logger.error({ request_id: requestId, path: rawPath, ...named, err_name: (e as Error).name, reason: (e as Error).message }, 'request_failed');
+      }
       for (const h of res.getHeaderNames()) if (h !== 'connection') res.removeHeader(h);
       res.writeHead(answer.status, { ...answer.headers, 'Content-Type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : answer.body);
     });
