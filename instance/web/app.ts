@@ -29,9 +29,30 @@ export interface WebAppOptions {
   now?: () => number;
   originTimeouts?: { firstByteMs?: number; idleMs?: number };
   sweepIntervalMs?: number;
+  /** The HTTP server's timeouts; the defaults are DOWNLOAD_TIMEOUTS (README, "Downloads"). */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Hand cache hits to nginx (X-Accel-Redirect) or Apache (X-Sendfile) in front; off by default. */
   handOff?: HandOff;
 }
+
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (a slow-headers client is cut with 408). */
+  headersMs: number;
+  /** The whole request (headers and body, never the response) must arrive within this. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** How often Node checks the two request timeouts (its default, 30 s, would let 15 s become 45). */
+  checkEveryMs: number;
+}
+
+/**
+ * A download server's: headers quickly or not at all; downloads have no request body, so the
+ * request timeout is short too; nothing limits how long the response takes (a 30 MB chunk to a
+ * slow customer takes minutes), and no socket timeout is set, so only a customer who stops
+ * reading entirely (TCP stalls for good) holds a connection.
+ */
+export const DOWNLOAD_TIMEOUTS: HttpTimeouts = { headersMs: 15_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000 };
 
 export interface WebApp {
   /** Not listening: `lifecycle.ts` (or a test) calls listen. */
@@ -105,7 +126,14 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
     await serveDownload(downloads, ref, query, req, res, note);
   }
 
-  const server = createServer((req, res) => {
+  const timeouts = { ...DOWNLOAD_TIMEOUTS, ...opts.httpTimeouts };
+  const serverOptions = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionsCheckingInterval: timeouts.checkEveryMs,
+  };
+  const server = createServer(serverOptions, (req, res) => {
     const started = performance.now();
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
     const url = req.url ?? '/';
