@@ -30,28 +30,38 @@ interface SpoolMeta {
 }
 
 /**
- * Routes finished uploads. Each one is first moved (renamed) into a spool entry with who sent it
- * and where, so a crash or restart loses nothing: start() resumes whatever the spool holds. An
- * entry leaves the spool only when its destination confirmed (S3 upload done, rsync exit 0) or
- * when it has been quarantined with its reason.
+ * Routes finished uploads. Each upload is written to a file of its own under incoming/, then
+ * moved (renamed) into a spool entry with who sent it and where, before the client is told 226,
+ * so a crash or restart loses nothing acknowledged: start() resumes whatever the spool holds.
+ * Entries are spooled and routed in the order their uploads completed, so of two uploads of one
+ * name the later completed one lands last, whole. An entry leaves the spool only when its
+ * destination confirmed (S3 upload done, rsync exit 0) or when it has been quarantined with its
+ * reason (quarantine/<id>/reason.txt beside quarantine/<id>/upload/<file>).
  */
 export class Ingest {
   private readonly spool: string;
   private readonly quarantine: string;
+  private readonly incoming: string;
   private readonly logger: Logger;
   private chain: Promise<void> = Promise.resolve();
+  private intake: Promise<unknown> = Promise.resolve();
+  private sequence = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private running = false;
 
   constructor(private readonly opts: IngestOptions) {
     this.spool = path.join(opts.dir, 'spool');
     this.quarantine = path.join(opts.dir, 'quarantine');
+    this.incoming = path.join(opts.dir, 'incoming');
     this.logger = opts.logger ?? silentLogger;
   }
 
   async start(): Promise<void> {
     await mkdir(this.spool, { recursive: true });
     await mkdir(this.quarantine, { recursive: true });
+    // What an earlier run left here was never acknowledged (226 follows the spooling).
+    await rm(this.incoming, { recursive: true, force: true });
+    await mkdir(this.incoming, { recursive: true });
     this.running = true;
     await this.resume();
   }
@@ -63,20 +73,44 @@ export class Ingest {
     await this.chain;
   }
 
-  /** Takes a finished upload (an absolute path inside the user's home) into the spool and routes it. */
-  async accept(fsPath: string, meta: Omit<SpoolMeta, 'receivedAt'>): Promise<void> {
+  /** A new file for one upload to be written into (same filesystem as the spool and the homes). */
+  newUploadFile(): string {
+    return path.join(this.incoming, `${randomBytes(8).toString('hex')}.part`);
+  }
+
+  /**
+   * Takes a finished upload (a file from newUploadFile) into the spool, in completion order, and
+   * starts routing it: resolves once it is spooled, with `routed` settling after its route.
+   * A partner's shared file goes to its name in the home instead (the later completed one wins).
+   */
+  accept(file: string, meta: Omit<SpoolMeta, 'receivedAt'>): Promise<{ routed: Promise<void> }> {
+    const spooled = this.intake.then(() => this.spoolOne(file, meta));
+    this.intake = spooled.catch(() => undefined);
+    return spooled;
+  }
+
+  private async spoolOne(file: string, meta: Omit<SpoolMeta, 'receivedAt'>): Promise<{ routed: Promise<void> }> {
     if (routeUpload(meta.role, meta.relPath).kind === 'keep') {
+      const target = path.join(this.opts.dir, 'homes', meta.user, meta.relPath);
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(file, target);
       this.logger.info({ user: meta.user, path: meta.relPath }, 'ftp_shared_upload_kept');
-      return;
+      return { routed: Promise.resolve() };
     }
-    const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    // Names sort in arrival order, also within one millisecond: resume() routes them in that order.
+    const id = `${Date.now().toString(36)}-${String(this.sequence++ % 1e6).padStart(6, '0')}-${randomBytes(3).toString('hex')}`;
     const building = path.join(this.spool, `${id}.tmp`);
-    await mkdir(building);
-    await writeFile(path.join(building, 'meta.json'), JSON.stringify({ ...meta, receivedAt: new Date().toISOString() }));
-    await rename(fsPath, path.join(building, 'data'));
-    await rename(building, path.join(this.spool, id));
+    try {
+      await mkdir(building);
+      await writeFile(path.join(building, 'meta.json'), JSON.stringify({ ...meta, receivedAt: new Date().toISOString() }));
+      await rename(file, path.join(building, 'data'));
+      await rename(building, path.join(this.spool, id));
+    } catch (e: unknown) {
+      await rm(building, { recursive: true, force: true });
+      throw e;
+    }
     this.logger.info({ user: meta.user, path: meta.relPath, entry: id }, 'ftp_upload_received');
-    await this.enqueue(id);
+    return { routed: this.enqueue(id) };
   }
 
   /** Routes every spool entry left by an earlier run (or a failed attempt). */
@@ -155,9 +189,10 @@ export class Ingest {
 
   private async toQuarantine(id: string, meta: SpoolMeta, reason: string): Promise<void> {
     const target = path.join(this.quarantine, id);
-    await mkdir(target, { recursive: true });
+    // The upload in a folder of its own: whatever its name (reason.txt included), it never meets the reason.
+    await mkdir(path.join(target, 'upload'), { recursive: true });
     await writeFile(path.join(target, 'reason.txt'), `${reason}\nuser: ${meta.user}\npath: ${meta.relPath}\nreceived: ${meta.receivedAt}\n`);
-    await rename(path.join(this.spool, id, 'data'), path.join(target, path.basename(meta.relPath)));
+    await rename(path.join(this.spool, id, 'data'), path.join(target, 'upload', path.basename(meta.relPath)));
     await rm(path.join(this.spool, id), { recursive: true, force: true });
     this.logger.warn({ user: meta.user, path: meta.relPath, reason, quarantined: target }, 'ftp_upload_quarantined');
   }
