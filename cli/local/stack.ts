@@ -14,10 +14,11 @@ import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
 import { buildWebApp } from '../../instance/web/app';
 import { listenWeb } from '../../instance/web/lifecycle';
-import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
+import { LOCAL_CREDENTIALS, startSqsEmulator } from './emulators';
 import { routeObjectEvents, scheduleEvery } from './eventbridge';
 import { QueueRunner } from './queue-runner';
 import { routeNotifications } from './s3-notifications';
+import { emulatorCannotStore, startS3EmulatorProcess } from './s3-emulator-child';
 
 export interface LocalStackOptions {
   /** Where everything local lives (default .shelfstack): emulator data, listings, local.json. */
@@ -82,7 +83,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   };
 
   try {
-    const s3Server = await startS3Emulator({ directory: path.join(dir, 's3'), bucket });
+    // In a process of its own: an emulator fault costs one request, never the rehearsal.
+    const s3Server = await startS3EmulatorProcess({ directory: path.join(dir, 's3'), bucket, logger: logger.child({ component: 's3-emulator' }) });
     stops.push(() => s3Server.close());
     const sqsServer = await startSqsEmulator();
     stops.push(() => sqsServer.close());
@@ -188,6 +190,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       pasvMin,
       pasvMax: pasvMin + 20,
       retryMs: 2000,
+      // Rejected (quarantined, logged) here rather than crashing the emulator at every retry.
+      refuseKey: emulatorCannotStore,
       logger: logger.child({ component: 'ftp' }),
     });
     await ftp.start();

@@ -19,6 +19,8 @@ export interface IngestOptions {
   replMaster?: string;
   /** Pause before retrying pending work after a failure. */
   retryMs?: number;
+  /** Why the destination cannot store this chunk key, if it cannot (the rehearsal's S3 emulator has limits S3 has not): quarantined with that reason. */
+  refuseKey?: (key: string) => string | undefined;
   logger?: Logger;
 }
 
@@ -161,7 +163,7 @@ export class Ingest {
         this.logger.info({ user: meta.user, path: meta.relPath }, 'ftp_replicated');
         return;
       }
-      const problem = await checkChunk(data);
+      const problem = (await checkChunk(data)) ?? this.opts.refuseKey?.(formatChunkKey(route));
       if (problem) return await this.toQuarantine(id, meta, problem);
       const key = formatChunkKey(route);
       await new Upload({

@@ -24,6 +24,7 @@ export interface FtpIngestOptions {
   tls?: { certFile: string; keyFile: string };
   replMaster?: string;
   retryMs?: number;
+  refuseKey?: (key: string) => string | undefined;
   logger?: Logger;
 }
 
