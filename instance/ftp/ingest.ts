@@ -47,6 +47,8 @@ export class Ingest {
   private readonly logger: Logger;
   private chain: Promise<void> = Promise.resolve();
   private intake: Promise<unknown> = Promise.resolve();
+  /** Destinations whose older entry failed: newer entries for them wait in the spool behind it. */
+  private readonly waiting = new Set<string>();
   private sequence = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -65,7 +67,7 @@ export class Ingest {
     await rm(this.incoming, { recursive: true, force: true });
     await mkdir(this.incoming, { recursive: true });
     this.running = true;
-    await this.resume();
+    await this.resume(true);
   }
 
   /** Stops retrying and waits for the entry in hand. */
@@ -116,14 +118,19 @@ export class Ingest {
   }
 
   /** Routes every spool entry left by an earlier run (or a failed attempt). */
-  async resume(): Promise<void> {
-    for (const name of (await readdir(this.spool)).sort()) {
-      if (name.endsWith('.tmp')) {
-        await this.finishTmp(name);
-        continue;
-      }
-      await this.enqueue(name);
-    }
+  /**
+   * Routes every spool entry in arrival order, in the routing chain, so nothing newer for a
+   * destination can overtake an older entry being retried. At start (and only then: later a
+   * `.tmp` may be an upload being spooled right now) it also finishes what a crash left half-built.
+   */
+  resume(atStart = false): Promise<void> {
+    const next = this.chain.then(async () => {
+      this.waiting.clear();
+      if (atStart) for (const name of await readdir(this.spool)) if (name.endsWith('.tmp')) await this.finishTmp(name);
+      for (const name of (await readdir(this.spool)).sort()) if (!name.endsWith('.tmp')) await this.route(name);
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   /** Entries are routed one at a time, in arrival order. */
@@ -154,6 +161,12 @@ export class Ingest {
     }
     const data = path.join(entry, 'data');
     const route = routeUpload(meta.role, meta.relPath);
+    const destination = route.kind === 'chunk' ? formatChunkKey(route) : route.kind === 'replicate' ? `rsync:${route.relPath}` : undefined;
+    if (destination && this.waiting.has(destination)) {
+      // Routed after the older one, at the next retry: the later upload must land last.
+      this.logger.info({ entry: id, path: meta.relPath }, 'ftp_upload_waits_for_older');
+      return;
+    }
     try {
       if (route.kind === 'quarantine') return await this.toQuarantine(id, meta, route.reason);
       if (route.kind === 'keep') return; // accept() never spools a partner's shared files
@@ -176,6 +189,7 @@ export class Ingest {
       await rm(entry, { recursive: true, force: true });
       this.logger.info({ user: meta.user, key }, 'ftp_chunk_stored');
     } catch (e: unknown) {
+      if (destination) this.waiting.add(destination);
       this.logger.error({ entry: id, path: meta.relPath, reason: (e as Error).message }, 'ftp_route_failed_will_retry');
       this.scheduleRetry();
     }

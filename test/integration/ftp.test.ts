@@ -66,20 +66,10 @@ async function s3Body(key: string): Promise<Buffer | undefined> {
   }
 }
 
-/** The quarantine entry whose reason names this upload path. */
-function quarantined(relPath: string): Promise<string> {
-  const quarantine = path.join(dir, 'data', 'quarantine');
-  return waitFor(
-    async () => {
-      for (const e of await readdir(quarantine)) {
-        const r = path.join(quarantine, e, 'reason.txt');
-        if (existsSync(r) && (await readFile(r, 'utf8')).includes(`path: ${relPath}\n`)) return path.join(quarantine, e);
-      }
-      return undefined;
-    },
-    10_000,
-    `the quarantine entry of ${relPath}`,
-  );
+/** The quarantine entry of this upload path, once its quarantining is logged (the last step). */
+async function quarantined(relPath: string): Promise<string> {
+  const line = await waitFor(() => logLines.find((l) => l.message === 'ftp_upload_quarantined' && l.path === relPath), 10_000, `${relPath} quarantined`);
+  return (line as { quarantined?: string }).quarantined!;
 }
 
 describe('the FTP ingest server', () => {
@@ -155,6 +145,39 @@ describe('the FTP ingest server', () => {
     expect(await readdir(path.join(dir, 'data', 'spool'))).toEqual([]);
     expect(await readdir(path.join(dir, 'data', 'incoming'))).toEqual([]);
     expect(logLines.filter((l) => l.message === 'ftp_accept_failed')).toEqual([]);
+  });
+
+  it('a newer upload of a name whose older upload failed waits for it: after the retry the newer one is in S3', async () => {
+    const server = await startFtp({ retryMs: 60_000 });
+    const key = 'audiobooks/B0048/Retry_1.mp3';
+    let outage = true;
+    emu.s3.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        const input = (args as { input: { Key?: string } }).input;
+        if (outage && input.Key === key && /PutObject|CreateMultipartUpload/.test(ctx.commandName ?? '')) throw new Error('injected S3 outage');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failRetryKey' },
+    );
+    try {
+      const client = await connect(server, 'nora', 'narrator-secret');
+      await client.ensureDir('/audiobooks/B0048');
+      const older = mp3(10_000);
+      const newer = Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.alloc(12_000 - 4, 0x33)]);
+      await client.uploadFrom(Readable.from(older), 'Retry_1.mp3');
+      await waitFor(() => logLines.some((l) => l.message === 'ftp_route_failed_will_retry' && l.path === 'audiobooks/B0048/Retry_1.mp3'), 5_000, 'the older upload failing');
+      outage = false;
+      await client.uploadFrom(Readable.from(newer), 'Retry_1.mp3');
+      // The newer entry is routed now, or told to wait; then the retry of the older one comes.
+      const routed = (l: { message: string; key?: string }) => l.message === 'ftp_upload_waits_for_older' || (l.message === 'ftp_chunk_stored' && l.key === key);
+      await waitFor(() => logLines.some(routed), 5_000, 'the newer upload routed');
+      await server.ingest.resume();
+      expect((await s3Body(key))!.equals(newer)).toBe(true);
+      expect(logLines.filter((l) => l.message === 'ftp_upload_waits_for_older')).toHaveLength(1);
+      expect(await readdir(path.join(dir, 'data', 'spool'))).toEqual([]);
+    } finally {
+      emu.s3.middlewareStack.remove('failRetryKey');
+    }
   });
 
   it('refuses writes outside the role\'s folders and keeps path traversal inside the home', async () => {
