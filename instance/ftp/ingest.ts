@@ -117,7 +117,6 @@ export class Ingest {
     return { routed: this.enqueue(id) };
   }
 
-  /** Routes every spool entry left by an earlier run (or a failed attempt). */
   /**
    * Routes every spool entry in arrival order, in the routing chain, so nothing newer for a
    * destination can overtake an older entry being retried. At start (and only then: later a
