@@ -46,7 +46,14 @@ export async function startS3EmulatorProcess(opts: { directory: string; bucket: 
       let crash: ChildMessage | undefined;
       proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
       proc.on('message', (m: ChildMessage) => {
-        if (m.type === 'event') events.emit('event', m.event);
+        if (m.type === 'event') {
+          // A listener's fault must not become this process's uncaught exception either.
+          try {
+            events.emit('event', m.event);
+          } catch (e: unknown) {
+            logger.error({ reason: (e as Error).message }, 'local_s3_notification_failed');
+          }
+        }
         else if (m.type === 'crash') crash = m;
         else if (m.type === 'ready') {
           // Restarts reuse the first port, so every client's endpoint stays right.
