@@ -70,6 +70,11 @@ describe('the cache admin endpoints', () => {
     expect(await cached()).toEqual(['B_1.mp3']);
   });
 
+  test('the download port serves no admin endpoint', async () => {
+    const res = await fetch(`${web.url}/admin/cache/sweep`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+  });
+
   test('a cache that fails is our fault: 500, and the agent\'s client sees an error', async () => {
     const failing: CacheControl = {
       sweep: () => Promise.reject(Object.assign(new Error('EIO: disk gone'), { code: 'EIO' })),
