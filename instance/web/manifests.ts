@@ -49,7 +49,8 @@ export class ManifestStore {
     }
     const chunks = this.fetch(book);
     this.entries.set(book, { at: now, chunks });
-    chunks.catch(() => this.entries.get(book)?.chunks === chunks && this.entries.delete(book));
+    // S3 trouble is asked again at the next request; a broken manifest is kept like a good one, for ttlMs.
+    chunks.catch((e: unknown) => !(e instanceof ManifestError) && this.entries.get(book)?.chunks === chunks && this.entries.delete(book));
     while (this.entries.size > (this.opts.maxBooks ?? 1000)) this.entries.delete(this.entries.keys().next().value!);
     return chunks;
   }

@@ -39,11 +39,14 @@ describe('a broken manifest behind a valid link', () => {
     const fresh = await startTestWeb(proxy.endpoint, emu.bucket);
     try {
       await addToListing(fresh.listingDir, book, ['Part_1.mp3']);
+      const before = proxy.requests;
       for (const method of ['GET', 'HEAD']) {
         const res = await fetchRaw(fresh.url, link(book, 'Part_1.mp3'), { method });
         expect(res.status).toBe(502);
         expect(res.headers['retry-after']).toMatch(/^\d+$/);
       }
+      // Two requests for a broken book cost one manifest GET: it is kept for the store's TTL like a good one.
+      expect(proxy.requests - before).toBe(1);
       const failures = fresh.logLines.filter((l) => l.message === 'request_failed');
       expect(failures).toHaveLength(2);
       for (const f of failures) expect(f).toMatchObject({ book, err_name: 'ManifestError', reason: expect.stringContaining(book) });
