@@ -42,6 +42,8 @@ export interface HttpTimeouts {
   requestMs: number;
   /** An idle keep-alive connection is closed after this. */
   keepAliveMs: number;
+  /** A connection on which no byte moved either way for this long (a customer who stopped reading) is closed. */
+  stalledMs: number;
   /** How often Node checks the two request timeouts (its default, 30 s, would let 15 s become 45). */
   checkEveryMs: number;
 }
@@ -49,10 +51,9 @@ export interface HttpTimeouts {
 /**
  * A download server's: headers quickly or not at all; downloads have no request body, so the
  * request timeout is short too; nothing limits how long the response takes (a 30 MB chunk to a
- * slow customer takes minutes), and no socket timeout is set, so only a customer who stops
- * reading entirely (TCP stalls for good) holds a connection.
+ * slow customer takes minutes), only how long it may make no progress at all.
  */
-export const DOWNLOAD_TIMEOUTS: HttpTimeouts = { headersMs: 15_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000 };
+export const DOWNLOAD_TIMEOUTS: HttpTimeouts = { headersMs: 15_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000, stalledMs: 120_000 };
 
 export interface WebApp {
   /** Not listening: `lifecycle.ts` (or a test) calls listen. */
@@ -133,7 +134,7 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
     keepAliveTimeout: timeouts.keepAliveMs,
     connectionsCheckingInterval: timeouts.checkEveryMs,
   };
-  const server = createServer(serverOptions, (req, res) => {
+  const server: Server = createServer(serverOptions, (req, res) => {
     const started = performance.now();
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
     const url = req.url ?? '/';
@@ -187,6 +188,9 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
       res.writeHead(answer.status, { ...answer.headers, 'Content-Type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : answer.body);
     });
   });
+
+  // No 'timeout' listener: Node destroys a socket idle this long (any write or read restarts the clock).
+  server.setTimeout(timeouts.stalledMs);
 
   return {
     server,

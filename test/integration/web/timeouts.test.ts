@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { buildWebApp } from '../../../instance/web/app';
 import { useEmulators } from '../../support/emulators';
-import { addToListing, fetchRaw, link, putBook, randomChunk, SIGNING_KEY, startCountingProxy, s3Via, type CountingProxy } from '../../support/web';
+import { addToListing, fetchRaw, link, putBook, randomChunk, SIGNING_KEY, startCountingProxy, s3Via, until, type CountingProxy } from '../../support/web';
 import { startTestWeb, type TestWeb } from './app-harness';
 
 /** Slow request headers are cut within the headers timeout; a slow reader of a long body is never cut. */
@@ -10,7 +10,7 @@ let proxy: CountingProxy;
 let web: TestWeb;
 const BOOK = 'B0501';
 const BIG = randomChunk(12 * 1024 * 1024);
-const TIMEOUTS = { headersMs: 800, requestMs: 1000, keepAliveMs: 500, checkEveryMs: 100 };
+const TIMEOUTS = { headersMs: 800, requestMs: 1000, keepAliveMs: 500, checkEveryMs: 100, stalledMs: 1500 };
 
 beforeAll(async () => {
   proxy = await startCountingProxy(emu.s3Server.endpoint);
@@ -35,12 +35,13 @@ function connect(url: string): Promise<net.Socket> {
 const closed = (socket: net.Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
 
 describe('HTTP timeouts of the download server', () => {
-  test('the production defaults: 15 s for headers, 30 s for the request, 5 s keep-alive, checked every second', () => {
+  test('the production defaults: 15 s for headers, 30 s for the request, 5 s keep-alive, checked every second, 2 min stalled', () => {
     const s3 = s3Via(proxy.endpoint);
     const app = buildWebApp({ s3, bucket: emu.bucket, listingDir: '/nonexistent', cacheDir: '/nonexistent', cacheMaxBytes: 1, cacheMaxAge: 1, signingKey: SIGNING_KEY });
     expect(app.server.headersTimeout).toBe(15_000);
     expect(app.server.requestTimeout).toBe(30_000);
     expect(app.server.keepAliveTimeout).toBe(5_000);
+    expect(app.server.timeout).toBe(120_000);
     s3.destroy();
   });
 
@@ -65,6 +66,25 @@ describe('HTTP timeouts of the download server', () => {
     expect(took).toBeLessThan(TIMEOUTS.headersMs + 3 * TIMEOUTS.checkEveryMs + 500);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
+
+  test('a customer who stops reading altogether is cut once nothing moved for the stalled timeout', async () => {
+    // Larger than what loopback's socket buffers absorb, so the server's writes really stall.
+    await putBook(emu, 'B0502', { 'Huge_1.mp3': randomChunk(48 * 1024 * 1024) });
+    await addToListing(web.listingDir, 'B0502', ['Huge_1.mp3']);
+    expect((await fetchRaw(web.url, link('B0502', 'Huge_1.mp3'))).status).toBe(200);
+    const socket = await connect(web.url);
+    try {
+      socket.pause();
+      socket.write(`GET ${link('B0502', 'Huge_1.mp3')} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      const started = Date.now();
+      const cut = () => web.logLines.find((l) => l.message === 'http_request' && l.path === '/audiobooks/B0502/Huge_1.mp3' && l.completed === false);
+      await until(() => Boolean(cut()), TIMEOUTS.stalledMs + 5_000, 'the stalled download cut');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUTS.stalledMs);
+      expect(cut()!.bytes).toBeLessThan(48 * 1024 * 1024);
+    } finally {
+      socket.destroy();
+    }
+  }, 30_000);
 
   test('a customer reading a long download slowly, for several request timeouts, gets every byte', async () => {
     // Fill the cache first, so the slow read is of a hit (a miss through the fill is the same socket).
