@@ -27,7 +27,18 @@ export function listingHandler(deps: ListingDeps) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failed = new Set<string>();
     const recordsByBook = new Map<string, SQSRecord[]>();
-    for (const record of event.Records) {
+    const records: unknown = (event as Partial<SQSEvent> | null)?.Records;
+    if (!Array.isArray(records)) {
+      // Not a batch from the event source mapping (a hand-made invoke): nothing to retry or to lose.
+      deps.logger.error('malformed_sqs_batch', { reason: 'the event has no Records array' });
+      return { batchItemFailures: [] };
+    }
+    for (const [index, record] of (records as (SQSRecord | null)[]).entries()) {
+      // Without a messageId a record cannot be reported (and Lambda would fail the whole batch for it).
+      if (typeof record?.messageId !== 'string' || record.messageId === '') {
+        deps.logger.error('malformed_sqs_record', { index, reason: 'the record has no messageId' });
+        continue;
+      }
       try {
         const notice = parseUploadNotice(record.body);
         if (notice.kind === 'test') {
@@ -46,7 +57,7 @@ export function listingHandler(deps: ListingDeps) {
     const results = await mapSettled(books, BOOKS_IN_PARALLEL, async (book) => {
       const result = await reconcileBook(deps.s3, deps.bucket, book);
       // A redelivered record may be one whose signal was lost after its manifest was written: signal again.
-      const redelivered = recordsByBook.get(book)!.some((r) => Number(r.attributes.ApproximateReceiveCount) > 1);
+      const redelivered = recordsByBook.get(book)!.some((r) => Number(r.attributes?.ApproximateReceiveCount) > 1);
       if (result.outcome !== 'unchanged' || redelivered) {
         await publishSignal(deps.sqs, deps.cluster, { type: 'listing-changed', data: { book } });
       }

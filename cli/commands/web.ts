@@ -1,6 +1,7 @@
 import { loadConfig } from '../../core/config';
 import { defaultS3 } from '../../cloud/clients';
 import { createLogger } from '../../instance/logger';
+import { listenAdmin, type RunningAdmin } from '../../instance/web/admin-server';
 import { buildWebApp } from '../../instance/web/app';
 import { apacheHandOff, nginxHandOff } from '../../instance/web/download';
 import { listenWeb } from '../../instance/web/lifecycle';
@@ -11,6 +12,8 @@ const help = `usage: shelfstack web [--port N] [--host ADDR] [--drain-seconds S]
 
 Serves signed downloads (GET|HEAD /audiobooks/<book>/<file>?expires=..&signature=..) through
 the S3 read-through disk cache, plus /healthz and /metrics. Logs JSON lines to stdout.
+With SHELFSTACK_CACHE_ADMIN_URL (http://127.0.0.1:8081 on EC2) it also serves the cache's admin
+endpoints for the agent there, on loopback only: POST /admin/cache/sweep, POST /admin/cache/invalidate.
 
   --port N           port to listen on (default 8080; 0 picks a free one)
   --host ADDR        address to listen on (default 0.0.0.0)
@@ -56,7 +59,7 @@ export const command: Command = {
     const config = loadConfig(
       commandEnv(values.config),
       ['bucket', 'listingDir', 'cacheDir', 'cacheMaxBytes', 'cacheMaxAge', 'signingKey'],
-      ['signingKeyPrevious', 'instanceId'],
+      ['signingKeyPrevious', 'instanceId', 'cacheAdminUrl'],
     );
     if (values.check) {
       console.log('web: configuration ok');
@@ -67,6 +70,18 @@ export const command: Command = {
     const s3 = defaultS3();
     const app = buildWebApp({ ...config, s3, handOff, logger, metrics: createWebMetrics({ processMetrics: true }) });
     const web = await listenWeb(app, { port, host: values.host ?? '0.0.0.0', logger });
+    let admin: RunningAdmin | undefined;
+    if (config.cacheAdminUrl) {
+      try {
+        admin = await listenAdmin(config.cacheAdminUrl, app.cache, logger);
+      } catch (e: unknown) {
+        await web.stop(0);
+        s3.destroy();
+        throw e;
+      }
+    } else {
+      logger.warn('cache_admin_url_unset_no_admin_endpoints');
+    }
 
     // The one place that handles SIGTERM/SIGINT: drain, then exit; a second signal exits at once.
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -77,7 +92,7 @@ export const command: Command = {
     const force = () => process.exit(1);
     process.once('SIGTERM', force);
     process.once('SIGINT', force);
-    const { cut } = await web.stop(drainMs);
+    const [{ cut }] = await Promise.all([web.stop(drainMs), admin?.stop()]);
     s3.destroy();
     logger.flush();
     return cut ? 1 : 0;

@@ -7,18 +7,21 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
 import { ensureQueue } from '../../cloud/sqs';
 import { Agent } from '../../instance/agent';
+import { CacheAdminClient } from '../../instance/cache-admin-client';
 import type { CacheControl } from '../../instance/cache-control';
 import { FtpIngestServer } from '../../instance/ftp/server';
 import { addUser } from '../../instance/ftp/users';
 import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
+import { listenAdmin } from '../../instance/web/admin-server';
 import { buildWebApp } from '../../instance/web/app';
 import { listenWeb } from '../../instance/web/lifecycle';
-import { LOCAL_CREDENTIALS, startS3Emulator, startSqsEmulator } from './emulators';
+import { LOCAL_CREDENTIALS, startSqsEmulator } from './emulators';
 import { routeObjectEvents, scheduleEvery } from './eventbridge';
 import { QueueRunner } from './queue-runner';
 import { startLocalSessions } from './sessions';
 import { routeNotifications } from './s3-notifications';
+import { emulatorCannotStore, startS3EmulatorProcess } from './s3-emulator-child';
 
 export interface LocalStackOptions {
   /** Where everything local lives (default .shelfstack): emulator data, listings, local.json. */
@@ -53,7 +56,9 @@ export interface LocalWeb {
   agent: Agent;
   /** The download server's address on loopback. */
   url: string;
-  /** Its download cache, which the agent sweeps and invalidates on signals. */
+  /** Its cache admin endpoints (SHELFSTACK_CACHE_ADMIN_URL on EC2), which the agent calls. */
+  adminUrl: string;
+  /** Its download cache, which the agent sweeps and invalidates on signals through adminUrl. */
   cache: CacheControl;
 }
 
@@ -83,7 +88,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   };
 
   try {
-    const s3Server = await startS3Emulator({ directory: path.join(dir, 's3'), bucket });
+    // In a process of its own: an emulator fault costs one request, never the rehearsal.
+    const s3Server = await startS3EmulatorProcess({ directory: path.join(dir, 's3'), bucket, logger: logger.child({ component: 's3-emulator' }) });
     stops.push(() => s3Server.close());
     const sqsServer = await startSqsEmulator();
     stops.push(() => sqsServer.close());
@@ -154,7 +160,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       });
       const running = await listenWeb(app, { port: 0, host: '127.0.0.1', logger: logger.child({ instance: instanceId }) });
       stops.push(() => running.stop(2000).then(() => undefined));
-      // The same agent as `shelfstack agent` on EC2, in this process, with the web server's cache as its CacheControl.
+      // The agent reaches the cache as on EC2: through the web server's admin endpoints on loopback.
+      const admin = await listenAdmin('http://127.0.0.1:0', app.cache, logger.child({ instance: instanceId }));
+      stops.push(() => admin.stop());
       const agent = new Agent({
         s3,
         sqs,
@@ -162,14 +170,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         bucket,
         instanceId,
         listing: sync,
-        cache: app.cache,
+        cache: new CacheAdminClient(admin.url),
         // Short polls: the SQS emulator answers a long poll only when its wait ends.
         waitSeconds: 1,
         logger: logger.child({ instance: instanceId }),
       });
       await agent.start();
       stops.push(() => agent.stop());
-      webs.push({ name, instanceId, listingDir, sync, agent, url: running.url, cache: app.cache });
+      webs.push({ name, instanceId, listingDir, sync, agent, url: running.url, adminUrl: admin.url, cache: app.cache });
     }
 
     // The FTP ingest server with one narrator whose fresh password goes into local.json.
@@ -189,6 +197,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       pasvMin,
       pasvMax: pasvMin + 20,
       retryMs: 2000,
+      // Rejected (quarantined, logged) here rather than crashing the emulator at every retry.
+      refuseKey: emulatorCannotStore,
       logger: logger.child({ component: 'ftp' }),
     });
     await ftp.start();

@@ -5,6 +5,7 @@ import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
 import { mayWrite, WRITABLE, type FtpRole } from '../../core/ftp-ingest';
 import { silentLogger, type Logger } from '../logger';
 import { Ingest } from './ingest';
+import { UploadStream } from './upload-stream';
 import { loadUsers, verifyPassword } from './users';
 
 export interface FtpIngestOptions {
@@ -23,6 +24,7 @@ export interface FtpIngestOptions {
   tls?: { certFile: string; keyFile: string };
   replMaster?: string;
   retryMs?: number;
+  refuseKey?: (key: string) => string | undefined;
   logger?: Logger;
 }
 
@@ -38,6 +40,7 @@ class RoleFileSystem extends FileSystem {
     connection: FtpConnection,
     root: string,
     private readonly role: FtpRole,
+    private readonly receive: (relPath: string) => UploadStream,
   ) {
     super(connection, { root, cwd: '/' });
   }
@@ -51,9 +54,13 @@ class RoleFileSystem extends FileSystem {
     if (!mayWrite(this.role, this.relative(clientPath))) throw new Error(`permission denied: a ${this.role} may not write ${clientPath}`);
   }
 
+  /** Each STOR writes a file of its own, spooled before the 226 (see UploadStream). */
   override write(fileName: string, opts?: { append?: boolean; start?: unknown }) {
     this.check(fileName);
-    return super.write(fileName, opts);
+    // The home never holds a half-sent file to resume: an upload is always sent whole.
+    if (opts?.append || opts?.start) throw new Error('resuming an upload (APPE, REST) is not supported: send the whole file');
+    const relPath = this.relative(fileName);
+    return { stream: this.receive(relPath), clientPath: `/${relPath}` };
   }
   override mkdir(p: string) {
     // Clients that create a path folder by folder also "create" the role's own top folders.
@@ -146,14 +153,17 @@ export class FtpIngestServer {
     if (!user || !ok) throw new LoginRefused('wrong user name or password');
     const home = path.join(this.opts.dir, 'homes', user.user);
     for (const folder of WRITABLE[user.role]) await mkdir(path.join(home, folder), { recursive: true });
-    const fs = new RoleFileSystem(connection, home, user.role);
-    connection.on('STOR', (err: Error | null, fsPath: string) => {
-      if (err) return;
-      const relPath = path.relative(home, fsPath).split(path.sep).join('/');
-      this.ingest
-        .accept(fsPath, { user: user.user, role: user.role, relPath })
-        .catch((e: unknown) => this.logger.error({ user: user.user, path: relPath, reason: (e as Error).message }, 'ftp_accept_failed'));
-    });
+    const receive = (relPath: string) =>
+      new UploadStream(this.ingest.newUploadFile(), async (file) => {
+        try {
+          await this.ingest.accept(file, { user: user.user, role: user.role, relPath });
+        } catch (e: unknown) {
+          // The client is answered 550 with this: the upload was not taken, and it knows.
+          this.logger.error({ user: user.user, path: relPath, reason: (e as Error).message }, 'ftp_accept_failed');
+          throw new Error(`upload of ${relPath} not stored, send it again`, { cause: e });
+        }
+      });
+    const fs = new RoleFileSystem(connection, home, user.role, receive);
     this.logger.info({ user: user.user, role: user.role, ip: connection.ip }, 'ftp_login');
     return { fs };
   }

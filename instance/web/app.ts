@@ -29,9 +29,31 @@ export interface WebAppOptions {
   now?: () => number;
   originTimeouts?: { firstByteMs?: number; idleMs?: number };
   sweepIntervalMs?: number;
+  /** The HTTP server's timeouts; the defaults are DOWNLOAD_TIMEOUTS (README, "Downloads"). */
+  httpTimeouts?: Partial<HttpTimeouts>;
   /** Hand cache hits to nginx (X-Accel-Redirect) or Apache (X-Sendfile) in front; off by default. */
   handOff?: HandOff;
 }
+
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (a slow-headers client is cut with 408). */
+  headersMs: number;
+  /** The whole request (headers and body, never the response) must arrive within this. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** A connection on which no byte moved either way for this long (a customer who stopped reading) is closed. */
+  stalledMs: number;
+  /** How often Node checks the two request timeouts (its default, 30 s, would let 15 s become 45). */
+  checkEveryMs: number;
+}
+
+/**
+ * A download server's: headers quickly or not at all; downloads have no request body, so the
+ * request timeout is short too; nothing limits how long the response takes (a 30 MB chunk to a
+ * slow customer takes minutes), only how long it may make no progress at all.
+ */
+export const DOWNLOAD_TIMEOUTS: HttpTimeouts = { headersMs: 15_000, requestMs: 30_000, keepAliveMs: 5_000, checkEveryMs: 1_000, stalledMs: 120_000 };
 
 export interface WebApp {
   /** Not listening: `lifecycle.ts` (or a test) calls listen. */
@@ -105,7 +127,14 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
     await serveDownload(downloads, ref, query, req, res, note);
   }
 
-  const server = createServer((req, res) => {
+  const timeouts = { ...DOWNLOAD_TIMEOUTS, ...opts.httpTimeouts };
+  const serverOptions = {
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionsCheckingInterval: timeouts.checkEveryMs,
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
     const started = performance.now();
     const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? randomUUID();
     const url = req.url ?? '/';
@@ -151,11 +180,17 @@ export function buildWebApp(opts: WebAppOptions): WebApp {
         return;
       }
       const answer = errorResponse(e);
-      if (answer.status >= 500) logger.error({ request_id: requestId, path: rawPath, err_name: (e as Error).name, reason: (e as Error).message }, 'request_failed');
+      if (answer.status >= 500) {
+        const named = note.book ? { book: note.book, file: note.file } : {};
+        logger.error({ request_id: requestId, path: rawPath, ...named, err_name: (e as Error).name, reason: (e as Error).message }, 'request_failed');
+      }
       for (const h of res.getHeaderNames()) if (h !== 'connection') res.removeHeader(h);
       res.writeHead(answer.status, { ...answer.headers, 'Content-Type': 'text/plain' }).end(req.method === 'HEAD' ? undefined : answer.body);
     });
   });
+
+  // No 'timeout' listener: Node destroys a socket idle this long (any write or read restarts the clock).
+  server.setTimeout(timeouts.stalledMs);
 
   return {
     server,

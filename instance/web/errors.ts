@@ -31,6 +31,18 @@ export class OriginError extends Error {
   }
 }
 
+/** The book's manifest in S3 is unreadable as one (truncated, another book's, not a manifest): our fault, not the link's. */
+export class ManifestError extends OriginError {
+  override name = 'ManifestError';
+  constructor(
+    readonly book: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}
+
 /** The cache's disk refused a write (ENOSPC, EDQUOT, EROFS, ...): serve without caching. */
 export class CacheDiskError extends Error {
   override name = 'CacheDiskError';

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { formatManifestKey, type ChunkRef } from '../../core/keys';
 import { parseManifest, type ManifestChunk } from '../../core/manifest';
 import { getText } from '../../cloud/s3';
-import { NotFoundError, OriginError } from './errors';
+import { ManifestError, NotFoundError, OriginError } from './errors';
 
 /**
  * The manifests a web server needs for size, ETag and dates, read from S3 (`listing/<book>.json`)
@@ -49,7 +49,8 @@ export class ManifestStore {
     }
     const chunks = this.fetch(book);
     this.entries.set(book, { at: now, chunks });
-    chunks.catch(() => this.entries.get(book)?.chunks === chunks && this.entries.delete(book));
+    // S3 trouble is asked again at the next request; a broken manifest is kept like a good one, for ttlMs.
+    chunks.catch((e: unknown) => !(e instanceof ManifestError) && this.entries.get(book)?.chunks === chunks && this.entries.delete(book));
     while (this.entries.size > (this.opts.maxBooks ?? 1000)) this.entries.delete(this.entries.keys().next().value!);
     return chunks;
   }
@@ -62,6 +63,13 @@ export class ManifestStore {
       throw new OriginError(`manifest of ${book} unreadable: ${(e as Error).message}`, true, { cause: e });
     }
     if (!obj) return undefined;
-    return new Map(parseManifest(obj.text, book).chunks.map((c) => [c.file, c]));
+    let chunks: ManifestChunk[];
+    try {
+      chunks = parseManifest(obj.text, book).chunks;
+    } catch (e: unknown) {
+      // Only the control plane writes manifests: a broken one is ours to mend, and the link stays good.
+      throw new ManifestError(book, `manifest of ${book} is broken: ${(e as Error).message}`, { cause: e });
+    }
+    return new Map(chunks.map((c) => [c.file, c]));
   }
 }

@@ -68,6 +68,12 @@ async function s3Body(key: string): Promise<Buffer | undefined> {
   }
 }
 
+/** The quarantine entry of this upload path, once its quarantining is logged (the last step). */
+async function quarantined(relPath: string): Promise<string> {
+  const line = await waitFor(() => logLines.find((l) => l.message === 'ftp_upload_quarantined' && l.path === relPath), 10_000, `${relPath} quarantined`);
+  return (line as { quarantined?: string }).quarantined!;
+}
+
 describe('the FTP ingest server', () => {
   it('refuses a wrong password, an unknown user and anonymous logins', async () => {
     const server = await startFtp();
@@ -93,21 +99,87 @@ describe('the FTP ingest server', () => {
     const client = await connect(server, 'nora', 'narrator-secret');
     await client.ensureDir('/audiobooks/B0043');
     await client.uploadFrom(Readable.from(Buffer.from('this is not audio at all')), 'fake_1.mp3');
-    const quarantine = path.join(dir, 'data', 'quarantine');
-    const reason = await waitFor(
-      async () => {
-        for (const e of await readdir(quarantine)) {
-          const r = path.join(quarantine, e, 'reason.txt');
-          if (existsSync(r) && (await readFile(r, 'utf8')).includes('fake_1.mp3')) return readFile(r, 'utf8');
-        }
-        return undefined;
-      },
-      10_000,
-      'the reason file',
-    );
-    expect(reason).toMatch(/^no MPEG audio frame header/);
+    const entry = await quarantined('audiobooks/B0043/fake_1.mp3');
+    expect(existsSync(path.join(entry, 'upload', 'fake_1.mp3'))).toBe(true);
+    expect(await readFile(path.join(entry, 'reason.txt'), 'utf8')).toMatch(/^no MPEG audio frame header/);
     expect(logLines).toContainEqual(expect.objectContaining({ message: 'ftp_upload_quarantined', path: 'audiobooks/B0043/fake_1.mp3', reason: expect.stringMatching(/^no MPEG/) }));
     expect(await s3Body('audiobooks/B0043/fake_1.mp3')).toBeUndefined();
+  });
+
+  it('keeps an upload named reason.txt beside the quarantine\'s reason, never over it', async () => {
+    const server = await startFtp();
+    const client = await connect(server, 'nora', 'narrator-secret');
+    await client.ensureDir('/audiobooks/B0046');
+    await client.uploadFrom(Readable.from(Buffer.from('my own notes')), 'reason.txt');
+    const entry = await quarantined('audiobooks/B0046/reason.txt');
+    expect(await readFile(path.join(entry, 'upload', 'reason.txt'), 'utf8')).toBe('my own notes');
+    expect(await readFile(path.join(entry, 'reason.txt'), 'utf8')).toMatch(/^an audiobook chunk must be an \.mp3 file\nuser: nora\npath: audiobooks\/B0046\/reason\.txt\n/);
+  });
+
+  it('two sessions storing one name at once: both acknowledged, the later completed one reaches S3 whole, nothing left behind', async () => {
+    const server = await startFtp();
+    const [slow, fast] = [await connect(server, 'nora', 'narrator-secret'), await connect(server, 'nora', 'narrator-secret')];
+    await slow.ensureDir('/audiobooks/B0047');
+    await fast.cd('/audiobooks/B0047');
+    const first = mp3(300_000);
+    const second = Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.alloc(200_000 - 4, 0xaa)]);
+    let sent = 0;
+    // The first upload starts first and finishes last: 30 KB every 100 ms.
+    const dribble = Readable.from(
+      (async function* () {
+        for (let at = 0; at < first.length; at += 30_000) {
+          sent += 30_000;
+          yield first.subarray(at, at + 30_000);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })(),
+    );
+    const slowDone = slow.uploadFrom(dribble, 'Same_1.mp3');
+    await waitFor(() => sent >= 90_000, 5_000, 'the first upload under way');
+    const fastDone = fast.uploadFrom(Readable.from(second), 'Same_1.mp3');
+    await expect(fastDone).resolves.toMatchObject({ code: 226 });
+    expect(sent).toBeLessThan(first.length);
+    await expect(slowDone).resolves.toMatchObject({ code: 226 });
+
+    const key = 'audiobooks/B0047/Same_1.mp3';
+    await waitFor(() => logLines.filter((l) => l.message === 'ftp_chunk_stored' && (l as { key?: string }).key === key).length === 2, 10_000, 'both uploads stored');
+    expect((await s3Body(key))!.equals(first)).toBe(true);
+    expect(await readdir(path.join(dir, 'data', 'spool'))).toEqual([]);
+    expect(await readdir(path.join(dir, 'data', 'incoming'))).toEqual([]);
+    expect(logLines.filter((l) => l.message === 'ftp_accept_failed')).toEqual([]);
+  });
+
+  it('a newer upload of a name whose older upload failed waits for it: after the retry the newer one is in S3', async () => {
+    const server = await startFtp({ retryMs: 60_000 });
+    const key = 'audiobooks/B0048/Retry_1.mp3';
+    let outage = true;
+    emu.s3.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        const input = (args as { input: { Key?: string } }).input;
+        if (outage && input.Key === key && /PutObject|CreateMultipartUpload/.test(ctx.commandName ?? '')) throw new Error('injected S3 outage');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failRetryKey' },
+    );
+    try {
+      const client = await connect(server, 'nora', 'narrator-secret');
+      await client.ensureDir('/audiobooks/B0048');
+      const older = mp3(10_000);
+      const newer = Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.alloc(12_000 - 4, 0x33)]);
+      await client.uploadFrom(Readable.from(older), 'Retry_1.mp3');
+      await waitFor(() => logLines.some((l) => l.message === 'ftp_route_failed_will_retry' && l.path === 'audiobooks/B0048/Retry_1.mp3'), 5_000, 'the older upload failing');
+      outage = false;
+      await client.uploadFrom(Readable.from(newer), 'Retry_1.mp3');
+      // The newer entry is routed now, or told to wait; then the retry of the older one comes.
+      const routed = (l: { message: string; key?: string }) => l.message === 'ftp_upload_waits_for_older' || (l.message === 'ftp_chunk_stored' && l.key === key);
+      await waitFor(() => logLines.some(routed), 5_000, 'the newer upload routed');
+      await server.ingest.resume();
+      expect((await s3Body(key))!.equals(newer)).toBe(true);
+      expect(logLines.filter((l) => l.message === 'ftp_upload_waits_for_older')).toHaveLength(1);
+      expect(await readdir(path.join(dir, 'data', 'spool'))).toEqual([]);
+    } finally {
+      emu.s3.middlewareStack.remove('failRetryKey');
+    }
   });
 
   it('refuses writes outside the role\'s folders and keeps path traversal inside the home', async () => {
