@@ -1,9 +1,16 @@
 import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { startSsm, type StandIn } from '../support/boot-stand-ins';
 import { runCli } from '../support/cli';
 import { tempDir, useEmulators } from '../support/emulators';
 
 const emu = useEmulators('shelfstack-init-sessions');
+// A web server's init reads its signing key from SSM at every boot: a loopback stand-in answers.
+let ssm: StandIn;
+beforeAll(async () => {
+  ssm = await startSsm({ '/shelfstack/initsess/signing-key': 'a-local-signing-key-0123456789', '/shelfstack/initsess/db-password': 'pw' });
+});
+afterAll(() => ssm?.close());
 
 describe('shelfstack init switches PHP sessions with SHELFSTACK_SESSIONS, with no hand edit', () => {
   it('memcached writes and enables the settings; mysql takes them away; each run reports what changed', async () => {
@@ -16,6 +23,7 @@ describe('shelfstack init switches PHP sessions with SHELFSTACK_SESSIONS, with n
         SHELFSTACK_LISTING_DIR: path.join(dir, 'listing'), SHELFSTACK_HOSTS_FILE: path.join(dir, 'hosts'),
         SHELFSTACK_CLOUD_INIT_CFG: path.join(dir, '99-shelfstack.cfg'), SHELFSTACK_PHP_CONF_DIR: php,
         AWS_ENDPOINT_URL_S3: emu.s3Server.endpoint, AWS_ENDPOINT_URL_SQS: emu.sqsServer.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssm.url, SHELFSTACK_BOOT_ENV: path.join(dir, 'boot.env'),
       };
       const ini = path.join(php, 'mods-available', 'shelfstack-sessions.ini');
       const link = path.join(php, 'apache2', 'conf.d', '30-shelfstack-sessions.ini');

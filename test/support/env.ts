@@ -10,6 +10,9 @@ process.env.SHELFSTACK_ROLE ??= 'web';
 process.env.POWERTOOLS_DEV = 'false';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 delete process.env.AWS_PROFILE;
+// AWS services with no emulator here: unless a test points them at a stand-in, they answer from a
+// closed loopback port, so a call that slips through fails at once instead of leaving the machine.
+for (const service of ['SSM', 'EC2', 'ROUTE_53', 'STS']) process.env[`AWS_ENDPOINT_URL_${service}`] ??= 'http://127.0.0.1:9';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The control-plane functions read their configuration when loaded, as in Lambda.
 process.env.SHELFSTACK_CLUSTER ??= 'test';

@@ -52,7 +52,9 @@ describe('the signal consumer', () => {
 
   it('retries a signal whose handler failed, then drops it after the last delivery', async () => {
     const url = await ensureSignalQueue(emu.sqs, 'sig', 'i-0ccc');
-    await emu.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '1' } }));
+    // Long enough that the second delivery's delete lands before the message shows again, even with
+    // every call going through the IAM evaluator on a loaded machine (1 s gave a third delivery).
+    await emu.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '3' } }));
     let attempts = 0;
     const consumer = new SignalConsumer({
       sqs: emu.sqs,
