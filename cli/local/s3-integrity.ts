@@ -52,6 +52,7 @@ type Ctx = {
 type S3ErrorClass = new (code: string, message: string, detail?: object) => Error;
 type Store = { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
 
+const MAX_SEGMENT_BYTES = 255 - '._S3rver_metadata.json'.length;
 const CHECKSUM_HEADERS = ['x-amz-checksum-crc32c', 'x-amz-checksum-crc64nvme', 'x-amz-checksum-sha1', 'x-amz-checksum-sha256'];
 
 export function integrityLayer(opts: { store: Store; dir: string; S3Error: S3ErrorClass }) {
@@ -95,6 +96,12 @@ export function integrityLayer(opts: { store: Store; dir: string; S3Error: S3Err
     if (!m) return next();
     const bucket = decodeURIComponent(m[1]!);
     const key = decodeURIComponent(m[2]!);
+    // s3rver keeps a key's last segment as a file name plus a suffix of up to 22 bytes: past
+    // 255 bytes it answers InternalError or, for the object file itself, crashes the process.
+    // S3 takes keys up to 1024 bytes; this emulator refuses what it cannot store, clearly.
+    if (Buffer.byteLength(key.split('/').pop()!) > MAX_SEGMENT_BYTES) {
+      throw new S3Error('KeyTooLongError', `the local S3 emulator keeps keys as files: a key's last segment may have at most ${MAX_SEGMENT_BYTES} bytes`);
+    }
     const q = ctx.query;
     const method = ctx.method;
     // The SDK adds `x-id=<Operation>` to some requests; it names, it does not select.

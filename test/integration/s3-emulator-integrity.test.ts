@@ -81,4 +81,14 @@ describe('the S3 emulator, as the integrity check needs it', () => {
     ).rejects.toMatchObject({ name: 'BadDigest' });
     await expect(emu.s3.send(new HeadObjectCommand({ Bucket: emu.bucket, Key: 'audiobooks/B1/bad.mp3' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
+
+  test('answers a key whose last segment it cannot keep as a file with KeyTooLongError, and keeps serving', async () => {
+    for (const bytes of [234, 255]) {
+      const key = `audiobooks/B1/${'a'.repeat(bytes - 4)}.mp3`;
+      await expect(emu.s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: key, Body: 'x' }))).rejects.toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+    }
+    const longest = `audiobooks/B1/${'a'.repeat(233 - 4)}.mp3`;
+    await emu.s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: longest, Body: 'x' }));
+    expect(await (await emu.s3.send(new GetObjectCommand({ Bucket: emu.bucket, Key: longest }))).Body!.transformToString()).toBe('x');
+  });
 });
