@@ -17,7 +17,8 @@ import {
  * with `ChecksumMode: ENABLED`, so a web server can verify a chunk end to end with one cheap
  * CRC32 (zlib's, native) instead of MD5. Parts are read one after the other (the whole-file
  * CRC32 runs over them in order) and up to `partsInFlight` are sent at once; the upload is
- * aborted on any failure, never left half-written.
+ * aborted on any failure, never left half-written. `signal` stops it between parts: requests
+ * already sent finish, so an object that reached S3 is not sent again by the next run.
  */
 export interface FileUpload {
   bucket: string;
@@ -51,24 +52,18 @@ export async function uploadFile(s3: S3Client, up: FileUpload): Promise<Uploaded
   try {
     const size = (await fh.stat()).size;
     const common = { Bucket: up.bucket, Key: up.key };
-    const abortSignal = up.signal;
+    up.signal?.throwIfAborted();
     if (size <= partSize) {
       const body = Buffer.allocUnsafe(size);
       if (size > 0) await readFully(fh, body, 0);
       const crc = crc32Base64(crc32(body));
-      const res = await s3.send(
-        new PutObjectCommand({ ...common, Body: body, ContentType: up.contentType, ContentLength: size, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: crc }),
-        { abortSignal },
-      );
+      const res = await s3.send(new PutObjectCommand({ ...common, Body: body, ContentType: up.contentType, ContentLength: size, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: crc }));
       return { etag: res.ETag ?? '', size, crc32: crc };
     }
-    const { UploadId } = await s3.send(
-      new CreateMultipartUploadCommand({ ...common, ContentType: up.contentType, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
-      { abortSignal },
-    );
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ ...common, ContentType: up.contentType, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }));
+    const inFlight = new Set<Promise<void>>();
     try {
       const parts: CompletedPart[] = [];
-      const inFlight = new Set<Promise<void>>();
       let whole = 0;
       for (let at = 0, n = 1; at < size; at += partSize, n++) {
         up.signal?.throwIfAborted();
@@ -78,7 +73,7 @@ export async function uploadFile(s3: S3Client, up: FileUpload): Promise<Uploaded
         const part: CompletedPart = { PartNumber: n, ChecksumCRC32: crc32Base64(crc32(body)) };
         parts.push(part);
         const sent: Promise<void> = s3
-          .send(new UploadPartCommand({ ...common, UploadId, PartNumber: n, Body: body, ContentLength: body.length, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: part.ChecksumCRC32 }), { abortSignal })
+          .send(new UploadPartCommand({ ...common, UploadId, PartNumber: n, Body: body, ContentLength: body.length, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: part.ChecksumCRC32 }))
           .then((res) => {
             part.ETag = res.ETag;
           })
@@ -91,10 +86,10 @@ export async function uploadFile(s3: S3Client, up: FileUpload): Promise<Uploaded
       const crc = crc32Base64(whole);
       const res = await s3.send(
         new CompleteMultipartUploadCommand({ ...common, UploadId, MultipartUpload: { Parts: parts }, ChecksumType: 'FULL_OBJECT', ChecksumCRC32: crc }),
-        { abortSignal },
       );
       return { etag: res.ETag ?? '', size, crc32: crc };
     } catch (e: unknown) {
+      await Promise.allSettled(inFlight);
       await s3.send(new AbortMultipartUploadCommand({ ...common, UploadId })).catch(() => undefined);
       throw e;
     }
