@@ -14,6 +14,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Emulator, type S3Emulator } from '../cli/local/emulators';
 import { s3ClientOptions } from '../cloud/clients';
 import { listAll } from '../cloud/s3';
+import { uploadFile } from '../cloud/s3-upload';
 import { bookPrefix, formatManifestKey } from '../core/keys';
 import { buildManifest, serializeManifest } from '../core/manifest';
 import { signedPath } from '../core/signing';
@@ -81,12 +82,16 @@ export async function startWorld(): Promise<BenchWorld> {
   };
 }
 
-/** Uploads `count` random 30 MB chunks of one book, its manifest, and the web server's listing. */
+/** Uploads `count` random 30 MB multipart chunks of one book, its manifest, and the web server's listing. */
 export async function putChunks(world: BenchWorld, book: string, count: number): Promise<string[]> {
   const files = Array.from({ length: count }, (_, i) => `Chunk_${i + 1}.mp3`);
   await mkdir(path.join(world.listingDir, book), { recursive: true });
   for (const f of files) {
-    await world.s3.send(new PutObjectCommand({ Bucket: world.bucket, Key: `audiobooks/${book}/${f}`, Body: randomBytes(CHUNK_BYTES) }));
+    // As `shelfstack import` uploads them: 8 MiB parts, a CRC32 full-object checksum.
+    const local = path.join(world.dir, `upload-${f}`);
+    await writeFile(local, randomBytes(CHUNK_BYTES));
+    await uploadFile(world.s3, { bucket: world.bucket, key: `audiobooks/${book}/${f}`, path: local });
+    await rm(local);
     await writeFile(path.join(world.listingDir, book, f), '');
   }
   const manifest = buildManifest(book, await listAll(world.s3, world.bucket, bookPrefix(book)))!;
@@ -150,6 +155,22 @@ export async function startWeb(world: BenchWorld, name: string, extraArgs: strin
     peakRss: async () => Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * The second reference for hits: a bare Node `http` server piping `fs.createReadStream` (1 MiB
+ * reads) of files under `root`, with the web unit's V8 settings: what Node itself can send.
+ */
+export async function startBareNode(root: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = track(
+    spawn(process.execPath, [path.join(__dirname, 'bare-file-server.js'), root, String(port)], {
+      env: { ...process.env, NODE_OPTIONS: '', ...webUnitEnvironment() },
+      stdio: 'inherit',
+    }),
+  );
+  await waitForPort(port);
+  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -266,4 +287,3 @@ export async function timedDownloads(args: { url?: string; s3Endpoint?: string; 
 }
 
 export const fmtMBs = (bps: number) => `${(bps / MB).toFixed(0)} MB/s`;
-export const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;

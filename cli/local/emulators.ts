@@ -2,11 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { EventEmitter } from 'node:events';
+import { integrityLayer } from './s3-integrity';
 
 /**
  * The local stand-ins for S3 and SQS, on loopback, shared by `shelfstack local`, the tests and
  * the benchmarks. s3rver's continuation tokens use DES, so the process must run with
- * `--openssl-legacy-provider` (see TOOLCHAIN.md); the launchers set it.
+ * `--openssl-legacy-provider` (see TOOLCHAIN.md); the launchers set it. s3rver serves no checksums
+ * and gives multipart objects a plain MD5 ETag: `s3-integrity.ts` adds what S3 does there.
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -21,7 +23,14 @@ export interface S3Emulator {
 export async function startS3Emulator(opts: { directory: string; bucket: string; port?: number }): Promise<S3Emulator> {
   // s3rver is CommonJS with no types of its own.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const S3rver = require('s3rver') as new (o: object) => EventEmitter & { run(): Promise<AddressInfo>; close(): Promise<void> };
+  const S3rver = require('s3rver') as new (o: object) => EventEmitter & {
+    run(): Promise<AddressInfo>;
+    close(): Promise<void>;
+    middleware: unknown[];
+    store: Parameters<typeof integrityLayer>[0]['store'];
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const S3Error = require('s3rver/lib/models/error') as Parameters<typeof integrityLayer>[0]['S3Error'];
   await mkdir(opts.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -33,6 +42,11 @@ export async function startS3Emulator(opts: { directory: string; bucket: string;
     allowMismatchedSignatures: true,
     vhostBuckets: false,
   });
+  // Checksums and real multipart ETags, kept beside s3rver's folder (not in it: s3rver would
+  // list a folder there as a bucket). In before the vhost and router middleware, after the
+  // one that turns response objects into XML, so it still sees (and can mend) them.
+  const layer = integrityLayer({ store: server.store, dir: `${opts.directory}.integrity`, S3Error });
+  server.middleware.splice(server.middleware.length - 2, 0, layer);
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

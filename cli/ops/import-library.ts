@@ -3,11 +3,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { CHUNK_PREFIX, formatChunkKey, isValidBook, isValidFile } from '../../core/keys';
 import { bareEtag } from '../../core/manifest';
 import { mapSettled } from '../../core/concurrency';
 import { listPages } from '../../cloud/s3';
+import { DEFAULT_PART_SIZE, uploadFile } from '../../cloud/s3-upload';
 import { noProgress, type Progress } from '../progress';
 
 export interface LocalChunk {
@@ -43,7 +43,7 @@ export interface ImportOptions {
   pageSize?: number;
 }
 
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+export { DEFAULT_PART_SIZE };
 
 /** `<dir>/<book>/<file>.mp3`: every chunk of an old library, and what cannot be one (with why). */
 export async function scanLibrary(dir: string): Promise<{ chunks: LocalChunk[]; rejected: ImportSummary['rejected'] }> {
@@ -104,9 +104,10 @@ export async function localEtags(filePath: string, partSize: number): Promise<st
 }
 
 /**
- * Uploads an old library to audiobooks/. An object already in S3 with the same size and ETag is
- * skipped, so a second run after an interruption uploads only what is missing; an interrupted
- * multipart upload is aborted, never left half-written.
+ * Uploads an old library to audiobooks/, each chunk with a CRC32 full-object checksum (cloud/s3-upload.ts).
+ * An object already in S3 with the same size and ETag is skipped, so a second run after an
+ * interruption uploads only what is missing; an interrupted multipart upload is aborted, never
+ * left half-written.
  */
 export async function importLibrary(opts: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
@@ -132,20 +133,7 @@ export async function importLibrary(opts: ImportOptions): Promise<ImportSummary>
       return;
     }
     if (!opts.dryRun) {
-      const upload = new Upload({
-        client: s3,
-        params: { Bucket: bucket, Key: key, Body: createReadStream(chunk.path), ContentType: 'audio/mpeg', ContentLength: chunk.size },
-        partSize,
-        queueSize: opts.partsInFlight ?? 4,
-        leavePartsOnError: false,
-      });
-      const onAbort = () => void upload.abort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        await upload.done();
-      } finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-      }
+      await uploadFile(s3, { bucket, key, path: chunk.path, contentType: 'audio/mpeg', partSize, partsInFlight: opts.partsInFlight, signal: opts.signal });
     }
     summary.uploaded++;
     summary.uploadedBytes += chunk.size;

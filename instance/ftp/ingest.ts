@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { uploadFile } from '../../cloud/s3-upload';
 import { routeUpload, type FtpRole } from '../../core/ftp-ingest';
 import { formatChunkKey } from '../../core/keys';
 import { id3v2Length, isMpegFrameHeader } from '../../core/mpeg';
@@ -178,12 +177,7 @@ export class Ingest {
       const problem = (await checkChunk(data)) ?? this.opts.refuseKey?.(formatChunkKey(route));
       if (problem) return await this.toQuarantine(id, meta, problem);
       const key = formatChunkKey(route);
-      await new Upload({
-        client: this.opts.s3,
-        params: { Bucket: this.opts.bucket, Key: key, Body: createReadStream(data), ContentType: 'audio/mpeg' },
-        partSize: 8 * 1024 * 1024,
-        queueSize: 4,
-      }).done();
+      await uploadFile(this.opts.s3, { bucket: this.opts.bucket, key, path: data, contentType: 'audio/mpeg' });
       // Only now that S3 has confirmed the upload does the local copy go.
       await rm(entry, { recursive: true, force: true });
       this.logger.info({ user: meta.user, key }, 'ftp_chunk_stored');

@@ -11,7 +11,7 @@ import type { ByteRange } from './http-ranges';
 import type { ManifestStore } from './manifests';
 import type { WebMetrics } from './metrics';
 import type { Origin } from './origin';
-import { fileReader, fillReader, type ChunkReader } from './chunk-readers';
+import { fileReader, fillReader, sendVerified, type ChunkReader } from './chunk-readers';
 import { Sweeper } from './sweeper';
 import { openTempFile, type OpenTempFile } from './temp-file';
 
@@ -114,21 +114,37 @@ export class DiskCache implements CacheControl {
     this.opts.metrics.cacheMisses.inc();
     const fill = this.fills.get(finalPath) ?? this.startFill(ref, chunk, finalPath);
     // A range beyond what the fill has should not wait for it: ask S3 for just those bytes.
-    if (range.start > fill.readable()) return this.originReader(ref, chunk, range);
+    // (S3 returns no checksum for a range: such bytes are checked for version and length only.)
+    if (range.start > fill.readable()) return this.originReader(ref, chunk, range, false);
     await fill.ready;
-    if (fill.diskRefused && range.start >= fill.written) return this.originReader(ref, chunk, range);
-    return fillReader(fill, range, (from) => this.originReader(ref, chunk, from));
+    const whole = range.start === 0 && range.end === chunk.size - 1;
+    // Without the disk, a whole chunk still comes verified: a whole GET of its own, checked as a fill is.
+    if (fill.diskRefused && range.start >= fill.written) return this.originReader(ref, chunk, range, whole);
+    return fillReader(fill, range, (rest) => this.originReader(ref, chunk, rest, whole));
   }
 
-  private async originReader(ref: ChunkRef, chunk: ManifestChunk, range: ByteRange): Promise<ChunkReader> {
-    const source = await this.opts.origin.open(ref, chunk, range.start === 0 && range.end === chunk.size - 1 ? undefined : range);
-    return {
-      source: 'origin',
-      async pipeTo(res, onBytes) {
-        source.body.on('data', (d: Buffer) => onBytes(d.length));
-        await pipeline(source.body, res);
-      },
-    };
+  /**
+   * Straight from S3. `verified`: a whole GET whose bytes before `range.start` are read and
+   * hashed but not sent, and whose last byte goes out only once the chunk passed its check (for
+   * a response that ends at the chunk's end); else a ranged GET, checked for version and length.
+   */
+  private async originReader(ref: ChunkRef, chunk: ManifestChunk, range: ByteRange, verified: boolean): Promise<ChunkReader> {
+    if (!verified || range.end !== chunk.size - 1) {
+      const source = await this.opts.origin.open(ref, chunk, range);
+      return {
+        source: 'origin',
+        async pipeTo(res, onBytes) {
+          source.body.on('data', (d: Buffer) => onBytes(d.length));
+          await pipeline(source.body, res);
+        },
+      };
+    }
+    const source = await this.opts.origin.open(ref, chunk);
+    const digest = await this.opts.origin.digestFor(ref, chunk, source).catch((e: unknown) => {
+      source.abort();
+      throw e;
+    });
+    return { source: 'origin', pipeTo: (res, onBytes) => sendVerified(source, digest, range.start, chunk.size, res, onBytes) };
   }
 
   private startFill(ref: ChunkRef, chunk: ManifestChunk, finalPath: string): Fill {

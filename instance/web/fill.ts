@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ChunkRef } from '../../core/keys';
@@ -7,6 +6,7 @@ import { CacheDiskError, OriginError, isDiskRefusal } from './errors';
 import type { Origin, OriginBody } from './origin';
 import { FillWindow, type SharedBytes } from './fill-window';
 import type { OpenTempFile, TempFile } from './temp-file';
+import { isSdkChecksumMismatch, type ChunkDigest } from './chunk-digest';
 
 export type FillOutcome = 'cached' | 'origin_failed' | 'disk_refused' | 'mismatch';
 
@@ -15,15 +15,16 @@ export type FillOutcome = 'cached' | 'origin_failed' | 'disk_refused' | 'mismatc
  * meanwhile. Customers keeping up with S3 are sent the bytes as they arrive, from a short window
  * kept in memory (the same slabs for all of them, no copy per customer); one who falls behind it
  * reads the temp file instead, so a slow customer never slows the fill or the others and none
- * holds the chunk in memory. The file is renamed into the cache only when its size and MD5 match
- * the manifest. A fill runs to its end even when every customer left.
+ * holds the chunk in memory. The file is renamed into the cache only when its size matches the
+ * manifest and its bytes S3's checksum or ETag (chunk-digest.ts). A fill runs to its end even
+ * when every customer left.
  */
 export class Fill {
   /** Bytes of the chunk received from S3 so far. */
   arrived = 0;
   /** Bytes of the chunk written to the temp file so far; everything below the window is. */
   written = 0;
-  /** The bytes passed the size and MD5 checks: the last byte may go out. */
+  /** The bytes passed the size and checksum checks: the last byte may go out. */
   verified = false;
   /** Set when the fill stopped for good; `diskRefused` readers continue from S3 themselves. */
   outcome: FillOutcome | undefined;
@@ -85,9 +86,12 @@ export class Fill {
     this.maybeClose();
   }
 
-  /** Resolves once more than `position` bytes are readable, or the fill has stopped. */
-  progress(position: number): Promise<void> {
-    if (this.readable() > position || this.outcome || this.diskRefused) return Promise.resolve();
+  /**
+   * Resolves once more than `position` bytes are readable, or the fill has stopped; for the last
+   * byte a response wants (`last`), once the whole chunk passed its checks.
+   */
+  progress(position: number, last = this.chunk.size - 1): Promise<void> {
+    if ((this.readable() > position && (position < last || this.verified)) || this.outcome || this.diskRefused) return Promise.resolve();
     return new Promise((resolve) => this.wakeups.push(resolve));
   }
 
@@ -107,13 +111,19 @@ export class Fill {
     } catch (e: unknown) {
       return this.finish('origin_failed', e instanceof OriginError ? e : new OriginError(String(e), true, { cause: e }));
     }
+    let digest: ChunkDigest;
+    try {
+      digest = await this.deps.origin.digestFor(this.ref, this.chunk, source);
+    } catch (e: unknown) {
+      source.abort();
+      return this.finish('origin_failed', e instanceof OriginError ? e : new OriginError(String(e), true, { cause: e }));
+    }
     this.signalReady();
-    const md5 = createHash('md5');
     try {
       const file = this.file;
       await drainInBatches(source.body as Readable, {
         arrived: (piece) => {
-          md5.update(piece);
+          digest.update(piece);
           const stored = this.window.store(piece);
           this.arrived += piece.length;
           this.window.trim(this.written);
@@ -129,12 +139,11 @@ export class Fill {
     } catch (e: unknown) {
       source.abort();
       if (isDiskRefusal(e)) return this.finish('disk_refused', new CacheDiskError((e as Error).message));
+      if (isSdkChecksumMismatch(e)) return this.finish('mismatch', new OriginError(`fill of ${this.ref.book}/${this.ref.file}: ${(e as Error).message}`, true, { cause: e }));
       return this.finish('origin_failed', e instanceof OriginError ? e : new OriginError(`S3 body failed: ${(e as Error).message}`, true, { cause: e }));
     }
-    // Multipart ETags are not an MD5 of the bytes; for them the size and S3's ETag header must do.
-    const md5Etag = /^[0-9a-f]{32}$/.test(this.chunk.etag);
-    if (this.written !== this.chunk.size || (md5Etag && md5.digest('hex') !== this.chunk.etag)) {
-      return this.finish('mismatch', new OriginError(`fill of ${this.ref.book}/${this.ref.file} does not match its manifest`, true));
+    if (this.written !== this.chunk.size || !digest.matches()) {
+      return this.finish('mismatch', new OriginError(`fill of ${this.ref.book}/${this.ref.file} does not match S3's ${digest.kind}`, true));
     }
     this.verified = true;
     this.wake();

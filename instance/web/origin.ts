@@ -1,9 +1,10 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { formatChunkKey, type ChunkRef } from '../../core/keys';
 import { bareEtag, type ManifestChunk } from '../../core/manifest';
 import { isNotFound } from '../../cloud/s3';
+import { createDigest, expectedDigest, type ChunkDigest, type OriginChecksum } from './chunk-digest';
 import { OriginError } from './errors';
 import type { ByteRange } from './http-ranges';
 import type { WebMetrics } from './metrics';
@@ -21,6 +22,8 @@ export interface OriginOptions {
 
 export interface OriginBody {
   body: Readable;
+  /** S3's checksum of the whole object, on a whole GET (S3 returns none for a Range). */
+  checksum: OriginChecksum;
   /** Stops the transfer (the body then errors). */
   abort(): void;
 }
@@ -38,14 +41,17 @@ export class Origin {
     const started = performance.now();
     let res;
     try {
-      res = await this.opts.s3.send(
-        new GetObjectCommand({
-          Bucket: this.opts.bucket,
-          Key: formatChunkKey(ref),
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
-        { abortSignal: abort.signal },
-      );
+      const get = new GetObjectCommand({
+        Bucket: this.opts.bucket,
+        Key: formatChunkKey(ref),
+        Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        // The stored checksum, to verify the bytes with (see chunk-digest.ts).
+        ChecksumMode: range ? undefined : 'ENABLED',
+      });
+      // With ChecksumMode the SDK checks a FULL_OBJECT checksum too, at the body's end (its
+      // error is classed as a mismatch, see isSdkChecksumMismatch); the fill's own check also
+      // covers ETag-only chunks and whole GETs outside a fill.
+      res = await this.opts.s3.send(get, { abortSignal: abort.signal });
     } catch (e: unknown) {
       if (abort.signal.aborted) throw abort.signal.reason;
       if (isNotFound(e)) throw new OriginError(`chunk missing in S3: ${ref.book}/${ref.file}`, true, { cause: e });
@@ -73,6 +79,33 @@ export class Origin {
     const idle = setTimeout(() => watched.destroy(new OriginError('S3 body stalled', true)), idleMs);
     watched.once('close', () => clearTimeout(idle));
     pipeline(body, watched).catch((e: unknown) => watched.destroy(e instanceof Error ? e : new Error(String(e))));
-    return { body: watched, abort: () => watched.destroy(new OriginError('origin transfer aborted', true)) };
+    return {
+      body: watched,
+      checksum: { crc32: res.ChecksumCRC32, type: res.ChecksumType },
+      abort: () => watched.destroy(new OriginError('origin transfer aborted', true)),
+    };
+  }
+
+  /**
+   * What a whole body from `open` is checked with. A multipart ETag needs the part size, which
+   * S3 gives as the length of part 1 (parts are equal but the last): one HEAD of that version.
+   */
+  async digestFor(ref: ChunkRef, chunk: ManifestChunk, opened: OriginBody): Promise<ChunkDigest> {
+    const expected = expectedDigest(chunk, opened.checksum);
+    if (!expected) throw new OriginError(`no checksum or MD5 ETag to verify ${ref.book}/${ref.file} with (ETag ${chunk.etag})`, false);
+    if (expected.kind !== 'md5-parts') return createDigest(expected);
+    let head;
+    try {
+      head = await this.opts.s3.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: formatChunkKey(ref), PartNumber: 1, IfMatch: `"${chunk.etag}"` }), {
+        abortSignal: AbortSignal.timeout(this.opts.firstByteTimeoutMs ?? 10_000),
+      });
+    } catch (e: unknown) {
+      throw new OriginError(`S3 HEAD of part 1 failed: ${(e as Error).message}`, true, { cause: e });
+    }
+    const partSize = head.ContentLength ?? 0;
+    if (head.PartsCount !== expected.parts || partSize <= 0 || Math.ceil(chunk.size / partSize) !== expected.parts) {
+      throw new OriginError(`S3 describes the parts of ${ref.book}/${ref.file} unlike its ETag (${head.PartsCount} parts of ${partSize})`, true);
+    }
+    return createDigest(expected, partSize);
   }
 }

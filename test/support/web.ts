@@ -60,6 +60,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (ur) => {
         res.writeHead(ur.statusCode ?? 502, ur.headers);
+        // A client that leaves ends the upstream transfer too, as a real connection would: else
+        // the emulator's response of a large object waits for a reader that never comes.
+        res.once('close', () => !res.writableFinished && ur.destroy());
         const resetAfter = isChunkGet ? proxy.resetAfterBytes : undefined;
         const throttle = isChunkGet ? proxy.throttleBytesPer10ms : undefined;
         const corruptAt = isChunkGet ? proxy.corruptAtByte : undefined;
