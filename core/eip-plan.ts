@@ -64,6 +64,10 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
   const byId = new Map(ours.map((i) => [i.id, i]));
   const health = (i: Instance) => healthOf(i, now, s.healthGraceSeconds);
   const seen = new Set<string>();
+  // Who holds which of the cluster's addresses: a server holding another address than the one being
+  // moved (a second address of its slot, left alone) keeps serving it and is never stopped.
+  const holding = inCluster(addresses, s.cluster).filter((x) => x.instanceId);
+  const holdsOther = (a: Address) => new Set(holding.filter((x) => x.allocationId !== a.allocationId).map((x) => x.instanceId!));
 
   for (const a of inCluster(addresses, s.cluster).sort((x, y) => x.allocationId.localeCompare(y.allocationId))) {
     const slot = slotOf(a);
@@ -80,7 +84,7 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
       continue;
     }
     if (holder && slotOf(holder) === slot && health(holder) === 'healthy') {
-      plan.stops.push(...replacedServers(members, holder, s, now));
+      plan.stops.push(...replacedServers(members, holder, holdsOther(a), s, now));
       continue;
     }
 
@@ -88,7 +92,7 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
     if (healthy) {
       plan.associations.push({ allocationId: a.allocationId, publicIp: a.publicIp, instanceId: healthy.id, allowReassociation: !!holder, from: holder?.id });
       // Applied after the association is verified, so only once the replacement holds the address.
-      plan.stops.push(...replacedServers(members, healthy, s, now));
+      plan.stops.push(...replacedServers(members, healthy, holdsOther(a), s, now));
       continue;
     }
     const coming = members.find((i) => health(i) === 'starting' || health(i) === 'impaired');
@@ -113,10 +117,10 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
  * disks stay for a post-mortem, a stopped instance counts as lost everywhere, and it releases its
  * public IP, so neither dns nor an operator's old bookmark can send customers to it again.
  */
-function replacedServers(members: readonly Instance[], holder: Instance, s: EipSettings, now: Date): SlotStop[] {
+function replacedServers(members: readonly Instance[], holder: Instance, holdsOther: ReadonlySet<string>, s: EipSettings, now: Date): SlotStop[] {
   const slot = slotOf(holder)!;
   return members
-    .filter((m) => m.id !== holder.id && m.state === 'running')
+    .filter((m) => m.id !== holder.id && m.state === 'running' && !holdsOther.has(m.id))
     .filter((m) => holder.clientToken === replacementToken(s.cluster, slot, m.id, now) || healthOf(m, now, s.healthGraceSeconds) === 'lost')
     .map((m) => ({ instanceId: m.id, slot, reason: `${holder.id} holds the slot's address in its place` }));
 }

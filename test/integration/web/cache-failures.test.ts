@@ -37,8 +37,18 @@ async function webWith(files: Record<string, Buffer>, overrides: Parameters<type
   return web;
 }
 
-const listCache = async (web: TestWeb, sub: 'chunks' | 'tmp') =>
-  (await readdir(path.join(web.cacheDir, sub), { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+/** The files under the cache's folder, walked so that a folder the sweeper removes meanwhile is just gone. */
+async function listCache(web: TestWeb, sub: 'chunks' | 'tmp'): Promise<string[]> {
+  const walk = async (dir: string): Promise<string[]> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [e.isFile() ? e.name : ''])));
+    return nested.flat().filter(Boolean);
+  };
+  return walk(path.join(web.cacheDir, sub));
+}
 
 /** A temp file whose writes fail with `code` once `limit` bytes are on "disk". */
 function refusingDisk(limit: number, code = 'ENOSPC'): OpenTempFile {

@@ -56,6 +56,17 @@ describe('planEip', () => {
     expect(recovered.stops.map((x) => x.instanceId)).toEqual(['i-1']);
   });
 
+  it('never stops a replaced server that still holds another address of the cluster (a second address of its slot)', () => {
+    // Found by the planners' property: the slot's second address stays with the server it names.
+    const replaced = slotted('i-1', 'www1');
+    const replacement = slotted('i-2', 'www1', { clientToken: 'eip-main-www1-i-1', launchTime: NOW });
+    const first = address('eipalloc-0', '198.51.100.1', 'www1');
+    const second = address('eipalloc-1', '198.51.100.2', 'www1', { instanceId: 'i-1' });
+    const plan = planEip([replaced, replacement], [first, second], S, NOW);
+    expect(plan.associations.map((a) => a.instanceId)).toEqual(['i-2']);
+    expect(plan.stops).toEqual([]);
+  });
+
   it('leaves a healthy spare of the slot running when nothing says it was replaced', () => {
     const spare = slotted('i-3', 'www1');
     const plan = planEip([slotted('i-2', 'www1'), spare], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-2' })], S, NOW);
