@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { createLogger } from '../../instance/logger';
+import { isLoopback } from '../../instance/web/admin-server';
 import { commandEnv, intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 import { defaultFleetClients, loadFleetConfig } from '../ops/fleet';
 import { METRICS_VARIABLE, parseMetricsSources, startDashboard, type DashboardStatus } from '../ops/dashboard';
@@ -22,10 +22,6 @@ SDK's usual variables (the rehearsal's are in .shelfstack/local.env). ${METRICS_
 separated \`URL\` or \`NAME=URL\` of the web servers (e.g. www1=http://127.0.0.1:8080), says whose
 /metrics to read; unset, none is read. --config FILE adds KEY=VALUE settings.`;
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
-
 /** The sources that failed in a reading, one line each, to log when they change. */
 function failures(s: DashboardStatus): string[] {
   const out: string[] = [];
@@ -47,7 +43,7 @@ export const command: Command = {
     const cfg = loadFleetConfig(env);
     const metrics = parseMetricsSources(env[METRICS_VARIABLE]);
     const logger = createLogger('shelfstack-dashboard');
-    if (!isLoopback(host)) logger.warn({ host }, 'dashboard_not_on_loopback_no_login');
+    if (host !== 'localhost' && !isLoopback(host)) logger.warn({ host }, 'dashboard_not_on_loopback_no_login');
 
     let seen = '';
     const dashboard = await startDashboard({

@@ -26,10 +26,24 @@ export interface DashboardSources {
   now: () => Date;
 }
 
-/** A failure's one line for the page: the SDK's error name and message, never a stack. */
+type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+
+function errorLike(e: unknown): ErrorLike | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as ErrorLike).message === 'string' ? (e as ErrorLike) : undefined;
+}
+
+/**
+ * A failure's one line for the page: the error's name and message, and for fetch's bare "fetch
+ * failed" its cause (ECONNREFUSED, a DNS failure); never a stack. Duck-typed, not `instanceof
+ * Error`: fetch's errors come from another realm than this module's Error under jest's VM.
+ */
 export function reason(e: unknown): string {
-  if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`.split('\n')[0]!;
-  return String(e);
+  const err = errorLike(e);
+  if (!err) return String(e);
+  const name = typeof err.name === 'string' && err.name !== 'Error' ? `${err.name}: ` : '';
+  const c = errorLike(err.cause);
+  const why = c && (typeof c.code === 'string' ? c.code : (c.message as string));
+  return `${name}${err.message as string}${why ? `: ${why}` : ''}`.split('\n')[0]!;
 }
 
 async function read<T>(p: Promise<T>): Promise<Reading<T>> {

@@ -20,7 +20,7 @@ describe('the dashboard server', () => {
     let calls = 0;
     const app = buildDashboard({ refreshMs: 3000, observe: () => (calls++, slow.promise) });
     running = await listenDashboard(app, '127.0.0.1', 0);
-    const answers = Promise.all([1, 2, 3, 4, 5].map(() => fetch(`${running!.url}status.json`).then((r) => r.json())));
+    const answers = Promise.all([1, 2, 3, 4, 5].map(() => fetch(`${running!.url}status.json`).then((r) => r.json() as Promise<{ status: DashboardStatus; html: string }>)));
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toBe(1);
     slow.resolve(failoverStatus());
