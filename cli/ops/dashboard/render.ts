@@ -62,7 +62,7 @@ export function renderStatus(s: DashboardStatus): string {
     fleet('instances', 'instances', instances, (m) => m.instances.length),
     fleet('record', 'record', record),
     fleet('elastic IPs', 'addresses', addresses, (m) => m.addresses.length),
-    fleet('db volume', 'volumes', volumes),
+    fleet('db volume', 'volumes', volumes, (m) => new Set(m.volumes.map((v) => v.id)).size),
     fleet('hosts file and listing', 'files', files),
     section('web', 'web servers', web(s)),
     section('queues', 'queues', queues(s)),

@@ -2,6 +2,8 @@ import '../../support/fleet-env';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { TAG } from '../../../core/fleet';
+import { launchInstance } from '../../../cloud/ec2';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard, type RunningDashboard } from '../../../cli/ops/dashboard';
 import { tempDir, useEmulators } from '../../support/emulators';
@@ -84,6 +86,11 @@ test('shows the slots, the record and the elastic IPs, then follows a terminated
   expect(await page.textContent('#record-section')).toContain('differs: dns will update it');
   expect(await page.textContent('#refresh')).toMatch(/^updated /);
   expect(errors).toEqual([]);
+
+  // The replacement eip launches for the slot (its ClientToken names the lost one) shows up starting, then healthy.
+  const replacement = await launchInstance(h.ec2, 'shelfstack-web', `eip-main-www2-${fleet.www2}`, { [TAG.cluster]: 'main', [TAG.role]: 'web', [TAG.slot]: 'www2' });
+  await page.locator('#instances tbody tr', { hasText: replacement }).waitFor({ timeout: 10_000 });
+  expect((await cells(page, 'instances')).filter((r) => r[0] === 'www2').map((r) => r[2])).toEqual(expect.arrayContaining([fleet.www2, replacement]));
 
   const shot = path.join(dir, 'dashboard.png');
   await page.screenshot({ path: shot, fullPage: true });
