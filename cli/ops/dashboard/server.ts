@@ -60,7 +60,9 @@ export function buildDashboard(opts: DashboardOptions): DashboardApp {
   };
 
   async function route(req: IncomingMessage, res: ServerResponse) {
-    const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
+    // Only the path matters; a request line that is not one is the client's fault.
+    const path = URL.canParse(req.url ?? '', 'http://dashboard') ? new URL(req.url ?? '', 'http://dashboard').pathname : undefined;
+    if (path === undefined) return send(res, 400, 'text/plain; charset=utf-8', 'bad request\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');

@@ -1,5 +1,6 @@
 import { buildDashboard, listenDashboard, type RunningDashboard } from '../../../cli/ops/dashboard/server';
 import type { DashboardStatus } from '../../../cli/ops/dashboard/observe';
+import { fetchRaw } from '../../support/web';
 import { failoverStatus } from './fixture';
 
 let running: RunningDashboard | undefined;
@@ -42,7 +43,7 @@ describe('the dashboard server', () => {
     expect(calls).toBe(2);
   });
 
-  it('serves the page, its script, /healthz; 404 elsewhere, 405 for other methods, 503 on /healthz once closing', async () => {
+  it('serves the page, its script, /healthz; 400 for a request target that is not a URL, 404 elsewhere, 405 for other methods, 503 on /healthz once closing', async () => {
     const app = buildDashboard({ refreshMs: 4000, observe: async () => failoverStatus() });
     running = await listenDashboard(app, '127.0.0.1', 0);
     const page = await fetch(running.url);
@@ -54,6 +55,7 @@ describe('the dashboard server', () => {
     expect(await script.text()).toContain("fetch('/status.json'");
     expect((await fetch(`${running.url}healthz`)).status).toBe(200);
     expect((await fetch(`${running.url}nope`)).status).toBe(404);
+    expect((await fetchRaw(running.url, 'http://[')).status).toBe(400);
     const post = await fetch(running.url, { method: 'POST' });
     expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
     app.close();
