@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   replication: { summary: 'Unison replication of content with the master copy (profile, run, status)', load: () => require('./commands/replication') },
   local: { summary: 'run the whole system on this machine (npm start)', load: () => require('./commands/local') },
   plan: { summary: 'show what the fleet reconcilers would change (dry run)', load: () => require('./commands/plan') },
+  dashboard: { summary: 'a live page of `status`, web cache metrics and queue depths, on loopback', load: () => require('./commands/dashboard') },
   status: { summary: 'instances, DNS, elastic IPs, hosts file and listing at a glance', load: () => require('./commands/status') },
   apply: { summary: 'apply what `plan` shows', load: () => require('./commands/apply') },
   scale: { summary: 'add, drain or remove surge web servers by hand', load: () => require('./commands/scale') },

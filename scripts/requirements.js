@@ -21,6 +21,8 @@ const REQUIREMENTS = [
   // Sessions (issue 13): a real memcached per test file and in the rehearsal, and the store's side in
   // PHP: php-memcached's session handler reads what `sessions migrate` wrote, pdo_mysql writes the rows.
   { name: 'memcached', for: ['test', 'start'], present: () => have('memcached'), aptPackages: ['memcached'] },
+  // The dashboard (issue 11): its page is tested in Debian's headless chromium, driven by playwright-core.
+  { name: 'chromium', for: ['test'], present: () => have('chromium'), aptPackages: ['chromium'] },
   { name: 'php with php-memcached and php-mysql', for: ['test'], present: () => phpHas('memcached', 'pdo_mysql'), aptPackages: ['php-cli', 'php-memcached', 'php-mysql'] },
 ];
 

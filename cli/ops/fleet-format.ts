@@ -103,51 +103,88 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')}`.trimEnd());
 }
 
-/** The fleet at a glance: instances, DNS current vs desired, EIP holders, the db volume's holder, hosts file and listing age. */
-export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): string {
-  const out: string[] = [`shelfstack status: cluster ${cfg.cluster} at ${now.toISOString()}`, ''];
+/**
+ * The fleet at a glance, as values: what `shelfstack status` prints and the dashboard shows, so
+ * both read one observation the same way (the order, each holder's health, what is out of date).
+ */
+export interface StatusModel {
+  cluster: string;
+  at: string;
+  record: string;
+  instances: { slot?: string; roles: string[]; id: string; state: string; health: string; privateIp?: string; publicIp?: string; flags: string }[];
+  dns: { current?: { values: string[]; ttl: number }; desired: string[]; ttl: number; differs: boolean };
+  addresses: { slot?: string; publicIp: string; allocationId: string; holder?: string; holderHealth: string }[];
+  volumes: { slot?: string; id: string; state: string; availabilityZone: string; instanceId?: string; device?: string; attachment?: string; holderHealth: string }[];
+  dbWaiting: string[];
+  hosts: { written: boolean; lastModified?: string; age: string; upToDate: boolean };
+  listing: { manifests: number; newest?: string; age: string };
+}
+
+export function statusModel(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): StatusModel {
+  const health = (id: string | undefined) => {
+    const holder = o.instances.find((i) => i.id === id);
+    return holder ? healthOf(holder, now, cfg.healthGrace) : id ? 'not in cluster' : '-';
+  };
   // Slots first (www1, www2, …), then the other instances by role.
   const key = (i: Instance) => `${slotOf(i) ? `0${slotOf(i)}` : '1'}\u0000${rolesOf(i).join()}\u0000${i.id}`;
   const sorted = [...o.instances].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  out.push(`instances (${o.instances.length})`);
-  if (sorted.length) {
+  return {
+    cluster: cfg.cluster,
+    at: now.toISOString(),
+    record: cfg.record,
+    instances: sorted.map((i) => ({ slot: slotOf(i), roles: rolesOf(i), id: i.id, state: i.state, health: healthOf(i, now, cfg.healthGrace), privateIp: i.privateIp, publicIp: i.publicIp, flags: flags(i) })),
+    dns: { current: o.record && { values: o.record.values, ttl: o.record.ttl }, desired: plan.dns.desired, ttl: cfg.ttl, differs: Boolean(plan.dns.upsert) },
+    addresses: o.addresses.map((a) => ({ slot: slotOf(a), publicIp: a.publicIp, allocationId: a.allocationId, holder: a.instanceId, holderHealth: health(a.instanceId) })),
+    volumes: o.volumes.flatMap((v) =>
+      (v.attachments.length ? v.attachments : [undefined]).map((a) => ({
+        slot: slotOf(v),
+        id: v.id,
+        state: v.state,
+        availabilityZone: v.availabilityZone,
+        instanceId: a?.instanceId,
+        device: a?.device,
+        attachment: a?.state,
+        holderHealth: health(a?.instanceId),
+      })),
+    ),
+    dbWaiting: plan.db.waiting,
+    hosts: { written: Boolean(o.hosts), lastModified: o.hosts?.lastModified?.toISOString(), age: age(o.hosts?.lastModified, now), upToDate: !plan.hosts.changed },
+    listing: { manifests: listing.manifests, newest: listing.newest?.toISOString(), age: age(listing.newest, now) },
+  };
+}
+
+/** The fleet at a glance: instances, DNS current vs desired, EIP holders, the db volume's holder, hosts file and listing age. */
+export function formatStatus(o: FleetObservation, plan: FleetPlan, listing: { manifests: number; newest?: Date }, cfg: FleetConfig, now: Date): string {
+  const m = statusModel(o, plan, listing, cfg, now);
+  const out: string[] = [`shelfstack status: cluster ${m.cluster} at ${m.at}`, ''];
+  out.push(`instances (${m.instances.length})`);
+  if (m.instances.length) {
     const rows = [['SLOT', 'ROLES', 'INSTANCE', 'STATE', 'HEALTH', 'PRIVATE', 'PUBLIC', 'FLAGS']];
-    for (const i of sorted) {
-      rows.push([slotOf(i) ?? '-', rolesOf(i).join(',') || '-', i.id, i.state, healthOf(i, now, cfg.healthGrace), i.privateIp ?? '-', i.publicIp ?? '-', flags(i)]);
-    }
+    for (const i of m.instances) rows.push([i.slot ?? '-', i.roles.join(',') || '-', i.id, i.state, i.health, i.privateIp ?? '-', i.publicIp ?? '-', i.flags]);
     out.push(...table(rows));
   }
 
-  out.push('', `dns ${cfg.record} A`);
-  out.push(`  current  ${o.record ? `${o.record.values.join(', ') || '(empty)'} (TTL ${o.record.ttl})` : '(no record)'}`);
-  out.push(`  desired  ${plan.dns.desired.join(', ') || '(no healthy web server: record kept)'} (TTL ${cfg.ttl})${plan.dns.upsert ? '  <- differs' : ''}`);
+  out.push('', `dns ${m.record} A`);
+  const cur = m.dns.current;
+  out.push(`  current  ${cur ? `${cur.values.join(', ') || '(empty)'} (TTL ${cur.ttl})` : '(no record)'}`);
+  out.push(`  desired  ${m.dns.desired.join(', ') || '(no healthy web server: record kept)'} (TTL ${m.dns.ttl})${m.dns.differs ? '  <- differs' : ''}`);
 
-  out.push('', `elastic IPs (${o.addresses.length})`);
-  if (o.addresses.length) {
+  out.push('', `elastic IPs (${m.addresses.length})`);
+  if (m.addresses.length) {
     const rows = [['SLOT', 'ADDRESS', 'ALLOCATION', 'HOLDER', 'HOLDER HEALTH']];
-    for (const a of o.addresses) {
-      const holder = o.instances.find((i) => i.id === a.instanceId);
-      rows.push([slotOf(a) ?? '-', a.publicIp, a.allocationId, a.instanceId ?? '(unattached)', holder ? healthOf(holder, now, cfg.healthGrace) : a.instanceId ? 'not in cluster' : '-']);
-    }
+    for (const a of m.addresses) rows.push([a.slot ?? '-', a.publicIp, a.allocationId, a.holder ?? '(unattached)', a.holderHealth]);
     out.push(...table(rows));
   }
 
   out.push('', `db volume (${o.volumes.length})`);
-  if (o.volumes.length) {
+  if (m.volumes.length) {
     const rows = [['SLOT', 'VOLUME', 'STATE', 'AZ', 'ATTACHED TO', 'DEVICE', 'ATTACHMENT', 'HOLDER HEALTH']];
-    for (const v of o.volumes) {
-      const atts = v.attachments.length ? v.attachments : [undefined];
-      for (const a of atts) {
-        const holder = a && o.instances.find((i) => i.id === a.instanceId);
-        const health = holder ? healthOf(holder, now, cfg.healthGrace) : a ? 'not in cluster' : '-';
-        rows.push([slotOf(v) ?? '-', v.id, v.state, v.availabilityZone, a?.instanceId ?? '(unattached)', a?.device ?? '-', a?.state ?? '-', health]);
-      }
-    }
+    for (const v of m.volumes) rows.push([v.slot ?? '-', v.id, v.state, v.availabilityZone, v.instanceId ?? '(unattached)', v.device ?? '-', v.attachment ?? '-', v.holderHealth]);
     out.push(...table(rows));
   }
-  plan.db.waiting.forEach((w) => out.push(`  ${w}`));
+  m.dbWaiting.forEach((w) => out.push(`  ${w}`));
 
-  out.push('', `hosts file  ${o.hosts ? `written ${age(o.hosts.lastModified, now)}${plan.hosts.changed ? ', out of date' : ', up to date'}` : 'missing'}`);
-  out.push(`listing     ${listing.manifests} manifests, newest written ${age(listing.newest, now)}`);
+  out.push('', `hosts file  ${m.hosts.written ? `written ${m.hosts.age}${m.hosts.upToDate ? ', up to date' : ', out of date'}` : 'missing'}`);
+  out.push(`listing     ${m.listing.manifests} manifests, newest written ${m.listing.age}`);
   return out.join('\n');
 }
