@@ -1,9 +1,12 @@
+import { slotSubnet } from './placement';
 import { clientToken, healthOf, hourStamp, inCluster, isGone, rolesOf, slotOf, TAG, type Address, type Instance } from './fleet';
 
 export interface Launch {
   clientToken: string;
   tags: Record<string, string>;
   reason: string;
+  /** The slot's subnet (core/placement.ts); undefined with no subnets configured. */
+  subnetId?: string;
 }
 
 export interface Association {
@@ -37,6 +40,8 @@ export interface EipPlan {
 export interface EipSettings {
   cluster: string;
   healthGraceSeconds: number;
+  /** The stack's subnets, in order: a slot's replacement starts in its own (core/placement.ts). */
+  subnets?: readonly string[];
 }
 
 /**
@@ -102,6 +107,7 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
       clientToken: replacementToken(s.cluster, slot, lost?.id, now),
       tags: { [TAG.cluster]: s.cluster, [TAG.role]: roles.length ? roles.join(',') : 'web', [TAG.slot]: slot },
       reason: lost ? `replaces ${lost.id} (${lost.state}, ${health(lost)})` : 'the slot has no instance',
+      subnetId: slotSubnet(slot, s.subnets),
     });
   }
   return plan;

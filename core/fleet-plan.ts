@@ -23,6 +23,8 @@ export interface FleetSettings {
   healthGrace: number;
   drainGrace: number;
   dbDevice: string;
+  /** The stack's subnets (SHELFSTACK_SUBNETS): where the web slots' replacements start. */
+  subnets?: readonly string[];
 }
 
 /** Every reconciler's plan over one observation, as the functions would make them. */
@@ -45,7 +47,7 @@ export function planFleet(o: FleetObservation, s: FleetSettings, now: Date): Fle
   return {
     hosts: { ...rendered, changed: rendered.text !== o.hosts?.text, previous: o.hosts?.text, etag: o.hosts?.etag },
     dns: planFleetDns(o, s, now),
-    eip: planEip(o.instances, o.addresses, { cluster: s.cluster, healthGraceSeconds: s.healthGrace }, now),
+    eip: planEip(o.instances, o.addresses, { cluster: s.cluster, healthGraceSeconds: s.healthGrace, subnets: s.subnets }, now),
     db: planDb(o.instances, o.volumes, { cluster: s.cluster, healthGraceSeconds: s.healthGrace, device: s.dbDevice, subnets: o.subnets }, now),
     scale: planScale(o.instances, o.record?.values ?? [], { action: 'terminate' }, { cluster: s.cluster, ttl: s.ttl, drainGraceSeconds: s.drainGrace }, now),
   };

@@ -6,7 +6,7 @@ import type { FleetDetailType } from '../core/fleet-events';
 import { defaultEc2 } from '../cloud/fleet-clients';
 import { applyEipPlan, observeAddresses, observeHealth, triggerOf, type FleetDeps } from './commons/fleet';
 
-export type EipDeps = Pick<FleetDeps, 'ec2' | 'cluster' | 'healthGrace' | 'healthPath' | 'healthPort' | 'launchTemplate' | 'logger' | 'now'>;
+export type EipDeps = Pick<FleetDeps, 'ec2' | 'cluster' | 'healthGrace' | 'healthPath' | 'healthPort' | 'launchTemplate' | 'subnets' | 'webSecurityGroup' | 'logger' | 'now'>;
 
 /**
  * EC2 state changes and a rate schedule → every slot's elastic IP on a healthy instance of its
@@ -18,13 +18,13 @@ export function eipHandler(deps: EipDeps): EventBridgeHandler<FleetDetailType, u
     const trigger = triggerOf(event, deps.logger);
     const now = deps.now();
     const [instances, addresses] = await Promise.all([observeHealth(deps), observeAddresses(deps)]);
-    const plan = planEip(instances, addresses, { cluster: deps.cluster, healthGraceSeconds: deps.healthGrace }, now);
+    const plan = planEip(instances, addresses, { cluster: deps.cluster, healthGraceSeconds: deps.healthGrace, subnets: deps.subnets }, now);
     deps.logger.info('eip_planned', { trigger, launches: plan.launches.length, associations: plan.associations.length, stops: plan.stops.length });
     await applyEipPlan(deps, plan);
   };
 }
 
 const logger = new Logger({ serviceName: 'shelfstack-eip' });
-const config = loadConfig(process.env, ['cluster', 'launchTemplate', 'healthGrace', 'healthPort'], ['healthPath']);
+const config = loadConfig(process.env, ['cluster', 'launchTemplate', 'healthGrace', 'healthPort'], ['healthPath', 'subnets', 'webSecurityGroup']);
 
 export const handler = eipHandler({ ec2: defaultEc2(), logger, now: () => new Date(), ...config });

@@ -94,7 +94,7 @@ describe('shelfstack plan, status, apply and scale against mocked AWS', () => {
     ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: [eipAddress('eipalloc-0aaaa00000000001', '198.51.100.1', slotTags('www1')), eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', slotTags('www2'))] });
     ec2mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-0aaaa1111', AvailabilityZone: 'eu-west-1a', VpcId: 'vpc-0abc1234', State: 'available' }] });
     const lines: string[] = [];
-    const env = { SHELFSTACK_DB_LAUNCH_TEMPLATE: 'lt-0db123def4567890a', SHELFSTACK_DB_SUBNETS: 'subnet-0aaaa1111' };
+    const env = { SHELFSTACK_DB_LAUNCH_TEMPLATE: 'lt-0db123def4567890a', SHELFSTACK_SUBNETS: 'subnet-0aaaa1111' };
     expect(await runPlan([], (e) => io(lines)({ ...e, ...env }))).toBe(0);
     const out = lines.join('\n');
     expect(out).toContain('  launch slot www1 from lt-0abc123def4567890, ClientToken eip-main-www1-none2026112412: the slot has no instance');

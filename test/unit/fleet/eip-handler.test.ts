@@ -116,3 +116,31 @@ describe('eip handler', () => {
     expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
   });
 });
+
+describe('eip handler: web slots spread over the subnets', () => {
+  it('launches each empty slot in its own subnet (www<N> in subnets[(N-1) mod n]), naming the web group and a public address', async () => {
+    const subnets = ['subnet-0aaaa1111', 'subnet-0bbbb2222'];
+    const slots = ['www1', 'www2', 'www3'];
+    ec2mock.on(DescribeInstancesCommand).resolves(reservations([]));
+    ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
+    ec2mock.on(DescribeAddressesCommand).resolves({
+      Addresses: slots.map((slot, k) => eipAddress(`eipalloc-0a1b2c3d4e5f6000${k + 1}`, `198.51.100.${k + 1}`, { [TAG.cluster]: 'main', [TAG.slot]: slot }, undefined)),
+    });
+    ec2mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0new' }] });
+    const handler = eipHandler({
+      ec2: new EC2Client({}), cluster: 'main', healthGrace: 300, healthPort: 80, launchTemplate: 'lt-0abc123def4567890',
+      subnets, webSecurityGroup: 'sg-0web1234567890ab', logger: captureLog(), now: () => NOW,
+    });
+    await invoke<FleetEvent, void>(handler, 'schedule-rate.json');
+
+    const calls = ec2mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => [c.TagSpecifications![0]!.Tags!.find((t) => t.Key === TAG.slot)!.Value, c.NetworkInterfaces])).toEqual(
+      ['www1', 'www2', 'www3'].map((slot, k) => [
+        slot,
+        [{ DeviceIndex: 0, SubnetId: subnets[k % 2], Groups: ['sg-0web1234567890ab'], AssociatePublicIpAddress: true, DeleteOnTermination: true }],
+      ]),
+    );
+    // Next to NetworkInterfaces, EC2 refuses these (InvalidParameterCombination).
+    for (const c of calls) expect([c.SubnetId, c.SecurityGroupIds, c.Placement]).toEqual([undefined, undefined, undefined]);
+  });
+});
