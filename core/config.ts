@@ -140,6 +140,9 @@ const SPEC = {
   // and the web servers' security group, which a launch into a chosen subnet names itself.
   subnets: { env: 'SHELFSTACK_SUBNETS', parse: subnetIds },
   webSecurityGroup: { env: 'SHELFSTACK_WEB_SECURITY_GROUP', parse: matching(/^sg-[0-9a-f]{8,17}$/, 'a security group id') },
+  // The address-less slots eip fills (core/server-slots.ts): each only when its template is set.
+  ftpLaunchTemplate: { env: 'SHELFSTACK_FTP_LAUNCH_TEMPLATE', parse: text },
+  cacheLaunchTemplate: { env: 'SHELFSTACK_CACHE_LAUNCH_TEMPLATE', parse: text },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

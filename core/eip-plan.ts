@@ -1,4 +1,5 @@
 import { slotSubnet } from './placement';
+import { planServerSlots, type ServerSlot, type ServerSlotLaunch } from './server-slots';
 import { clientToken, healthOf, hourStamp, inCluster, isGone, rolesOf, slotOf, TAG, type Address, type Instance } from './fleet';
 
 export interface Launch {
@@ -35,6 +36,8 @@ export interface EipPlan {
   associations: Association[];
   stops: SlotStop[];
   waiting: SlotWait[];
+  /** The FTP and cache slots' launches (core/server-slots.ts). */
+  servers: ServerSlotLaunch[];
 }
 
 export interface EipSettings {
@@ -42,6 +45,8 @@ export interface EipSettings {
   healthGraceSeconds: number;
   /** The stack's subnets, in order: a slot's replacement starts in its own (core/placement.ts). */
   subnets?: readonly string[];
+  /** The address-less slots to fill too (those whose launch template is configured). */
+  serverSlots?: readonly ServerSlot[];
 }
 
 /**
@@ -64,7 +69,8 @@ function newestFirst(a: Instance, b: Instance): number {
  * outside the cluster, or any address or instance of another cluster, is never touched.
  */
 export function planEip(instances: readonly Instance[], addresses: readonly Address[], s: EipSettings, now: Date): EipPlan {
-  const plan: EipPlan = { launches: [], associations: [], stops: [], waiting: [] };
+  const servers = planServerSlots(instances, { cluster: s.cluster, healthGraceSeconds: s.healthGraceSeconds, slots: s.serverSlots ?? [] }, now);
+  const plan: EipPlan = { launches: [], associations: [], stops: [], waiting: [...servers.waiting], servers: servers.launches };
   const ours = inCluster(instances, s.cluster);
   const byId = new Map(ours.map((i) => [i.id, i]));
   const health = (i: Instance) => healthOf(i, now, s.healthGraceSeconds);
@@ -128,5 +134,5 @@ function replacedServers(members: readonly Instance[], holder: Instance, s: EipS
 }
 
 export function isEipPlanEmpty(p: EipPlan): boolean {
-  return p.launches.length === 0 && p.associations.length === 0 && p.stops.length === 0;
+  return p.launches.length === 0 && p.associations.length === 0 && p.stops.length === 0 && p.servers.length === 0;
 }

@@ -42,6 +42,8 @@ export interface FleetDeps {
   dbDevice: string;
   subnets?: string[];
   webSecurityGroup?: string;
+  ftpLaunchTemplate?: string;
+  cacheLaunchTemplate?: string;
   logger: FleetLog;
   now: () => Date;
   retry?: RetryOptions;
@@ -127,7 +129,17 @@ function webPlace(d: Pick<FleetDeps, 'webSecurityGroup'>, subnetId: string | und
   return { subnetId, securityGroupIds: d.webSecurityGroup ? [d.webSecurityGroup] : undefined };
 }
 
-export async function applyEipPlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'webSecurityGroup' | 'logger'>, plan: EipPlan): Promise<void> {
+export async function applyEipPlan(
+  d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'webSecurityGroup' | 'ftpLaunchTemplate' | 'cacheLaunchTemplate' | 'logger'>,
+  plan: EipPlan,
+): Promise<void> {
+  for (const l of plan.servers) {
+    // Their templates place them (first subnet, own group, public address): nothing to name here.
+    const template = l.slot === 'ftp' ? d.ftpLaunchTemplate : d.cacheLaunchTemplate;
+    if (!template) continue;
+    const instanceId = await launchInstance(d.ec2, template, l.clientToken, l.tags);
+    d.logger.info('server_slot_launched', { slot: l.slot, instanceId, clientToken: l.clientToken, reason: l.reason });
+  }
   for (const l of plan.launches) {
     if (!d.launchTemplate) {
       d.logger.error('launch_template_missing', { slot: l.tags[TAG.slot], reason: l.reason });

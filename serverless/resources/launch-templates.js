@@ -2,8 +2,8 @@
 // One launch template per server role (web, db, ftp, cache), carrying the cloud-init user-data that
 // instance/provision renders at package time. Per role, never per instance: an instance learns
 // its slot from its tags in the instance metadata (enabled here, IMDSv2 only, one hop). The
-// reconcilers launch from these templates (eip and scale: web; db: db); the FTP and cache servers
-// are launched by the operator (README, "Deployment").
+// reconcilers launch from these templates (eip and scale: web; db: db; eip also fills the FTP and
+// cache slots: core/server-slots.ts).
 const { loadTs } = require('../load-ts');
 const { fleetPart, param } = require('../stack-params');
 
@@ -34,9 +34,9 @@ const pascal = (s) => s[0].toUpperCase() + s.slice(1);
  * slot's elastic IP reaches it, and a surge server has only that one). EC2 refuses a subnet in the
  * request next to network settings in the template (InvalidParameterCombination), so the web
  * template has none. The db reconciler names the subnet in the volume's zone, so the db template
- * has the security group alone. The FTP and cache servers are launched by the operator from their
- * templates alone (README, "Deployment"): theirs start in the first subnet with a public address
- * (FTP's passive mode announces it; the cache server fetches memcached through it).
+ * has the security group alone. eip launches the FTP and cache servers from their templates alone
+ * (as an operator could, README "Deployment"): theirs start in the first subnet with a public
+ * address (FTP's passive mode announces it; the cache server fetches memcached through it).
  */
 function network(role, firstSubnet) {
   const group = { 'Fn::GetAtt': [`${pascal(role)}SecurityGroup`, 'GroupId'] };

@@ -64,6 +64,7 @@ describe('serverless package', () => {
       expect(props.Environment.Variables.SHELFSTACK_WEB_SECURITY_GROUP).toEqual({ 'Fn::GetAtt': ['WebSecurityGroup', 'GroupId'] });
       expect(props.ReservedConcurrentExecutions).toBe(1);
     }
+    expect(variables('EipLambdaFunction')).toMatchObject({ SHELFSTACK_FTP_LAUNCH_TEMPLATE: { Ref: 'FtpLaunchTemplate' }, SHELFSTACK_CACHE_LAUNCH_TEMPLATE: { Ref: 'CacheLaunchTemplate' } });
     expect(variables('DbLambdaFunction').SHELFSTACK_SUBNETS).toBe('subnet-0123456789abcdef0,subnet-0fedcba9876543210');
     expect(Object.keys(full.Resources).filter((id) => full.Resources[id]!.Type === 'AWS::EC2::EIP')).toEqual(['WebSlotAddress1', 'WebSlotAddress2', 'WebSlotAddress3']);
   });
