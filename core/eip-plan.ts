@@ -70,7 +70,7 @@ function newestFirst(a: Instance, b: Instance): number {
  */
 export function planEip(instances: readonly Instance[], addresses: readonly Address[], s: EipSettings, now: Date): EipPlan {
   const servers = planServerSlots(instances, { cluster: s.cluster, healthGraceSeconds: s.healthGraceSeconds, slots: s.serverSlots ?? [] }, now);
-  const plan: EipPlan = { launches: [], associations: [], stops: [], waiting: [...servers.waiting], servers: servers.launches };
+  const plan: EipPlan = { launches: [], associations: [], stops: [...servers.stops], waiting: [...servers.waiting], servers: servers.launches };
   const ours = inCluster(instances, s.cluster);
   const byId = new Map(ours.map((i) => [i.id, i]));
   const health = (i: Instance) => healthOf(i, now, s.healthGraceSeconds);

@@ -1,12 +1,15 @@
-import { clientToken, hasRole, healthOf, hourStamp, inCluster, isGone, TAG, type Instance } from './fleet';
+import { clientToken, hasRole, healthOf, hourStamp, inCluster, isGone, slotOf, TAG, type Instance } from './fleet';
 
 /**
  * The slots that own no durable resource: one FTP server and one cache server per cluster. Such a
  * slot is filled when it has no instance that is healthy, starting or briefly impaired, from its
  * role's launch template, with a ClientToken from the lost instance (or the hour, with none left
  * to name), so a retried or duplicate run launches at most one. Membership is by role, not by
- * slot tag, so a server an operator launched by hand counts too. The lost server is left as it
- * is: nothing moves from it (no address, no volume), and hosts names only running servers.
+ * slot tag, so a server an operator launched by hand counts too. Nothing moves from a lost server
+ * (no address, no volume), but one still running (failing its checks past the grace) is stopped
+ * once the slot has a healthy server again: hosts names the longest-running server of a role, so
+ * it would keep `ftpserver` or `cacheserver` otherwise. Only servers tagged with the slot are
+ * stopped (EipRole may stop no other), so a hand-launched one is reported instead.
  */
 export const SERVER_SLOTS = ['ftp', 'cache'] as const;
 export type ServerSlot = (typeof SERVER_SLOTS)[number];
@@ -31,14 +34,28 @@ export function serverSlotToken(cluster: string, slot: ServerSlot, lostId: strin
 
 const newestFirst = (a: Instance, b: Instance) => b.launchTime.getTime() - a.launchTime.getTime() || b.id.localeCompare(a.id);
 
-export function planServerSlots(instances: readonly Instance[], s: ServerSlotSettings, now: Date): { launches: ServerSlotLaunch[]; waiting: { slot: string; reason: string }[] } {
-  const launches: ServerSlotLaunch[] = [];
-  const waiting: { slot: string; reason: string }[] = [];
+export interface ServerSlotPlan {
+  launches: ServerSlotLaunch[];
+  stops: { instanceId: string; slot: string; reason: string }[];
+  waiting: { slot: string; reason: string }[];
+}
+
+export function planServerSlots(instances: readonly Instance[], s: ServerSlotSettings, now: Date): ServerSlotPlan {
+  const plan: ServerSlotPlan = { launches: [], stops: [], waiting: [] };
+  const { launches, waiting } = plan;
   const ours = inCluster(instances, s.cluster);
   for (const slot of SERVER_SLOTS.filter((x) => s.slots.includes(x))) {
     const members = ours.filter((i) => hasRole(i, slot)).sort(newestFirst);
     const live = members.filter((i) => !isGone(i)).map((i) => ({ i, health: healthOf(i, now, s.healthGraceSeconds) }));
-    if (live.some((m) => m.health === 'healthy')) continue;
+    const healthy = live.find((m) => m.health === 'healthy');
+    if (healthy) {
+      for (const m of live.filter((x) => x.health === 'lost' && x.i.state === 'running')) {
+        const reason = `${healthy.i.id} serves the slot; ${m.i.id} fails its checks past the grace`;
+        if (slotOf(m.i) === slot) plan.stops.push({ instanceId: m.i.id, slot, reason });
+        else waiting.push({ slot, reason: `${reason}, but has no ${TAG.slot}=${slot} tag: stop it by hand` });
+      }
+      continue;
+    }
     const coming = live.find((m) => m.health === 'starting' || m.health === 'impaired');
     if (coming) {
       waiting.push({ slot, reason: `${coming.i.id} is ${coming.health}` });
@@ -52,5 +69,5 @@ export function planServerSlots(instances: readonly Instance[], s: ServerSlotSet
       reason: lost ? `replaces ${lost.id} (${lost.state})` : 'the slot has no instance',
     });
   }
-  return { launches, waiting };
+  return plan;
 }

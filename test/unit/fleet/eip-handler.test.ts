@@ -184,5 +184,22 @@ describe('eip handler: the FTP and cache slots', () => {
 
     const calls = ec2mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input);
     expect(calls.map((c) => [c.LaunchTemplate?.LaunchTemplateId, c.ClientToken])).toEqual([['lt-0cac123def4567890', 'cache-main-i-0cachelost']]);
+    expect(ec2mock).not.toHaveReceivedCommand(StopInstancesCommand);
+  });
+
+  it('stops a cache server still running but failing its checks once its replacement is healthy (hosts would keep naming it)', async () => {
+    const cacheTags = { [TAG.cluster]: 'main', [TAG.role]: 'cache', [TAG.slot]: 'cache' };
+    const fleet: Ec2Spec[] = [
+      { id: 'i-0cachesick', launchTime: new Date('2026-11-24T08:00:00Z'), tags: cacheTags },
+      { id: 'i-0cachenew', launchTime: new Date('2026-11-24T11:50:00Z'), tags: cacheTags },
+    ];
+    ec2mock.on(DescribeInstancesCommand).resolves(reservations(fleet));
+    ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [impairedStatus('i-0cachesick', new Date('2026-11-24T11:00:00Z')), okStatus('i-0cachenew')] });
+    ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    ec2mock.on(StopInstancesCommand).resolves({ StoppingInstances: [] });
+    await invoke<FleetEvent, void>(eipHandler({ ec2: new EC2Client({}), logger: captureLog(), ...deps, ftpLaunchTemplate: undefined }), 'schedule-rate.json');
+
+    expect(ec2mock).toHaveReceivedCommandWith(StopInstancesCommand, { InstanceIds: ['i-0cachesick'] });
+    expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
   });
 });

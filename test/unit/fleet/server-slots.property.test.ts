@@ -41,6 +41,19 @@ describe('the FTP and cache slots, over random fleets', () => {
     );
   });
 
+  it('stop only a slot-tagged server failing its checks past the grace, and only beside a healthy one of its role', () => {
+    fc.assert(
+      fc.property(fleetArb, (fleet) => {
+        for (const stop of planServerSlots(fleet, SLOTS, NOW).stops) {
+          const i = fleet.find((x) => x.id === stop.instanceId)!;
+          expect([i.state, healthOf(i, NOW, GRACE), i.tags[TAG.slot], hasRole(i, stop.slot as 'ftp' | 'cache')]).toEqual(['running', 'lost', stop.slot, true]);
+          const others = fleet.filter((x) => clusterOf(x) === CLUSTER && hasRole(x, stop.slot as 'ftp' | 'cache') && healthOf(x, NOW, GRACE) === 'healthy');
+          expect(others.length).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+
   it('fill only the slots asked for (their launch template configured)', () => {
     fc.assert(
       fc.property(fleetArb, fc.subarray([...SERVER_SLOTS]), (fleet, slots) => {
