@@ -112,6 +112,32 @@ export function launchTemplateSpec(template: string) {
 }
 
 /**
+ * Where a launch goes. `subnetId` alone: the template's security groups, and a public address only
+ * if the subnet assigns one. With `securityGroupIds` too, the primary interface is described here
+ * in full (subnet, groups, a public address): RunInstances refuses a SubnetId or SecurityGroupIds
+ * beside NetworkInterfaces, so such a template carries no network settings at all.
+ */
+export interface LaunchPlace {
+  subnetId?: string;
+  availabilityZone?: string;
+  securityGroupIds?: readonly string[];
+}
+
+function placement(where: LaunchPlace) {
+  if (where.subnetId && where.securityGroupIds?.length) {
+    return {
+      NetworkInterfaces: [
+        // A public address from the start: a web server fetches its packages before its slot's elastic IP reaches it, and a surge server never gets one.
+        { DeviceIndex: 0, SubnetId: where.subnetId, Groups: [...where.securityGroupIds], AssociatePublicIpAddress: true, DeleteOnTermination: true },
+      ],
+    };
+  }
+  // A subnet fixes the AZ; without one, EC2 picks the default subnet of the AZ asked for.
+  if (where.subnetId) return { SubnetId: where.subnetId };
+  return where.availabilityZone ? { Placement: { AvailabilityZone: where.availabilityZone } } : {};
+}
+
+/**
  * Launches one instance. The ClientToken makes a retry return the instance of the first call
  * instead of launching another; the tags are applied at launch, so the instance is never untagged.
  */
@@ -120,7 +146,7 @@ export async function launchInstance(
   template: string,
   clientToken: string,
   tags: Record<string, string>,
-  where: { subnetId?: string; availabilityZone?: string } = {},
+  where: LaunchPlace = {},
 ): Promise<string> {
   const res = await ec2.send(
     new RunInstancesCommand({
@@ -128,8 +154,7 @@ export async function launchInstance(
       MinCount: 1,
       MaxCount: 1,
       ClientToken: clientToken,
-      // A subnet fixes the AZ; without one, EC2 picks the default subnet of the AZ asked for.
-      ...(where.subnetId ? { SubnetId: where.subnetId } : where.availabilityZone ? { Placement: { AvailabilityZone: where.availabilityZone } } : {}),
+      ...placement(where),
       TagSpecifications: [
         { ResourceType: 'instance', Tags: toTags(tags) },
         { ResourceType: 'volume', Tags: toTags({ [TAG.cluster]: tags[TAG.cluster]! }) },

@@ -121,10 +121,9 @@ const SPEC = {
   bootEnvFile: { env: 'SHELFSTACK_BOOT_ENV', parse: text, fallback: '/etc/shelfstack/boot.env' },
   dbAdminSocket: { env: 'SHELFSTACK_DB_ADMIN_SOCKET', parse: text },
   // The db slot's reconciler (issue 9, dbslot): its launch template, the device its volume is
-  // attached at (the db user-data mounts it by label), the subnets a replacement may launch in.
+  // attached at (the db user-data mounts it by label).
   dbLaunchTemplate: { env: 'SHELFSTACK_DB_LAUNCH_TEMPLATE', parse: text },
   dbDevice: { env: 'SHELFSTACK_DB_DEVICE', parse: matching(/^\/dev\/(sd[f-p]|xvd[f-p])$/, 'a device name such as /dev/sdf'), fallback: '/dev/sdf' },
-  dbSubnets: { env: 'SHELFSTACK_DB_SUBNETS', parse: subnetIds },
   // Sessions (issue 13): the web servers' PHP session store, the cache server, `shelfstack sessions`.
   sessions: { env: 'SHELFSTACK_SESSIONS', parse: parseSessionStore, fallback: 'mysql' },
   sessionsMysqlUrl: { env: 'SHELFSTACK_SESSIONS_MYSQL_URL', parse: parseMysqlUrl },
@@ -136,6 +135,14 @@ const SPEC = {
   memcachedMemory: { env: 'SHELFSTACK_MEMCACHED_MEMORY', parse: parseBytes, fallback: '1G' },
   memcachedAddress: { env: 'SHELFSTACK_MEMCACHED_ADDRESS', parse: matching(/^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$/, 'an IP address') },
   phpConfDir: { env: 'SHELFSTACK_PHP_CONF_DIR', parse: text, fallback: '/etc/php/8.2' },
+  // Where servers launch (issue 9, deploy2): the stack's subnets (web slot www<N> in the
+  // (N-1)-th, surge servers round-robin, a db replacement in the first one in its volume's AZ),
+  // and the web servers' security group, which a launch into a chosen subnet names itself.
+  subnets: { env: 'SHELFSTACK_SUBNETS', parse: subnetIds },
+  webSecurityGroup: { env: 'SHELFSTACK_WEB_SECURITY_GROUP', parse: matching(/^sg-[0-9a-f]{8,17}$/, 'a security group id') },
+  // The address-less slots eip fills (core/server-slots.ts): each only when its template is set.
+  ftpLaunchTemplate: { env: 'SHELFSTACK_FTP_LAUNCH_TEMPLATE', parse: text },
+  cacheLaunchTemplate: { env: 'SHELFSTACK_CACHE_LAUNCH_TEMPLATE', parse: text },
 } satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
 
 type Spec = typeof SPEC;

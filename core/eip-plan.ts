@@ -1,9 +1,13 @@
+import { slotSubnet } from './placement';
+import { planServerSlots, type ServerSlot, type ServerSlotLaunch } from './server-slots';
 import { clientToken, healthOf, hourStamp, inCluster, isGone, rolesOf, slotOf, TAG, type Address, type Instance } from './fleet';
 
 export interface Launch {
   clientToken: string;
   tags: Record<string, string>;
   reason: string;
+  /** The slot's subnet (core/placement.ts); undefined with no subnets configured. */
+  subnetId?: string;
 }
 
 export interface Association {
@@ -32,11 +36,17 @@ export interface EipPlan {
   associations: Association[];
   stops: SlotStop[];
   waiting: SlotWait[];
+  /** The FTP and cache slots' launches (core/server-slots.ts). */
+  servers: ServerSlotLaunch[];
 }
 
 export interface EipSettings {
   cluster: string;
   healthGraceSeconds: number;
+  /** The stack's subnets, in order: a slot's replacement starts in its own (core/placement.ts). */
+  subnets?: readonly string[];
+  /** The address-less slots to fill too (those whose launch template is configured). */
+  serverSlots?: readonly ServerSlot[];
 }
 
 /**
@@ -59,7 +69,8 @@ function newestFirst(a: Instance, b: Instance): number {
  * outside the cluster, or any address or instance of another cluster, is never touched.
  */
 export function planEip(instances: readonly Instance[], addresses: readonly Address[], s: EipSettings, now: Date): EipPlan {
-  const plan: EipPlan = { launches: [], associations: [], stops: [], waiting: [] };
+  const servers = planServerSlots(instances, { cluster: s.cluster, healthGraceSeconds: s.healthGraceSeconds, slots: s.serverSlots ?? [] }, now);
+  const plan: EipPlan = { launches: [], associations: [], stops: [...servers.stops], waiting: [...servers.waiting], servers: servers.launches };
   const ours = inCluster(instances, s.cluster);
   const byId = new Map(ours.map((i) => [i.id, i]));
   const health = (i: Instance) => healthOf(i, now, s.healthGraceSeconds);
@@ -106,6 +117,7 @@ export function planEip(instances: readonly Instance[], addresses: readonly Addr
       clientToken: replacementToken(s.cluster, slot, lost?.id, now),
       tags: { [TAG.cluster]: s.cluster, [TAG.role]: roles.length ? roles.join(',') : 'web', [TAG.slot]: slot },
       reason: lost ? `replaces ${lost.id} (${lost.state}, ${health(lost)})` : 'the slot has no instance',
+      subnetId: slotSubnet(slot, s.subnets),
     });
   }
   return plan;
@@ -126,5 +138,5 @@ function replacedServers(members: readonly Instance[], holder: Instance, holdsOt
 }
 
 export function isEipPlanEmpty(p: EipPlan): boolean {
-  return p.launches.length === 0 && p.associations.length === 0 && p.stops.length === 0;
+  return p.launches.length === 0 && p.associations.length === 0 && p.stops.length === 0 && p.servers.length === 0;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { surgeSubnet } from './placement';
 import { drainedAt, hasRole, inCluster, isDraining, isGone, TAG, DRAINING, type Instance } from './fleet';
 
 export type ScaleAction =
@@ -7,7 +8,8 @@ export type ScaleAction =
   | { action: 'terminate' };
 
 export interface ScalePlan {
-  launches: { clientToken: string; tags: Record<string, string> }[];
+  /** subnetId: round-robin over the stack's subnets (core/placement.ts); undefined with none configured. */
+  launches: { clientToken: string; tags: Record<string, string>; subnetId?: string }[];
   drain: string[];
   terminate: string[];
   /** Drained surge instances still inside TTL + grace, with the time they may go. */
@@ -18,6 +20,7 @@ export interface ScaleSettings {
   cluster: string;
   ttl: number;
   drainGraceSeconds: number;
+  subnets?: readonly string[];
 }
 
 const EMPTY = (): ScalePlan => ({ launches: [], drain: [], terminate: [], waiting: [] });
@@ -38,7 +41,7 @@ function planScaleOut(ours: Instance[], a: { rule: string; count: number; date: 
   for (let k = 1; k <= a.count; k++) {
     const clientToken = surgeToken(s.cluster, a.rule, a.date, k);
     if (!launched.has(clientToken)) {
-      plan.launches.push({ clientToken, tags: { [TAG.cluster]: s.cluster, [TAG.role]: 'web', [TAG.surge]: a.rule } });
+      plan.launches.push({ clientToken, tags: { [TAG.cluster]: s.cluster, [TAG.role]: 'web', [TAG.surge]: a.rule }, subnetId: surgeSubnet(k, s.subnets) });
     }
   }
   return plan;

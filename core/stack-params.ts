@@ -28,6 +28,9 @@ export interface FleetParams {
   /** The fleet functions' reserved concurrency; undefined when none is reserved. */
   fleetConcurrency: number | undefined;
   healthPort: number;
+  /** Where the web servers' PHP keeps sessions (SHELFSTACK_SESSIONS), and the cache server's memcached memory. */
+  sessions: 'mysql' | 'memcached';
+  memcachedMemory: string;
 }
 
 /** FTP's passive data ports: the defaults of SHELFSTACK_FTP_PASV_MIN/MAX (core/config.ts). */
@@ -99,6 +102,8 @@ export function checkFleetParams(raw: Raw): FleetParams {
     ftpCidr,
     fleetConcurrency: concurrency === '' ? undefined : integer(raw, 'fleetConcurrency', 1, 1000),
     healthPort: integer(raw, 'healthPort', 1, 65535),
+    sessions: matching('sessions', raw.sessions?.trim() || 'mysql', /^(mysql|memcached)$/, "'mysql' or 'memcached'") as FleetParams['sessions'],
+    memcachedMemory: matching('memcachedMemory', raw.memcachedMemory?.trim() || '1G', /^\d+[KMGT]?$/, 'a size such as 1G or 512M'),
   };
 }
 

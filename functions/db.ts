@@ -36,6 +36,6 @@ export function dbHandler(deps: DbDeps): EventBridgeHandler<FleetDetailType, unk
 }
 
 const logger = new Logger({ serviceName: 'shelfstack-db' });
-const config = loadConfig(process.env, ['cluster', 'dbLaunchTemplate', 'dbDevice', 'healthGrace', 'healthPort'], ['dbSubnets']);
+const config = loadConfig(process.env, ['cluster', 'dbLaunchTemplate', 'dbDevice', 'healthGrace', 'healthPort'], ['subnets']);
 
 export const handler = dbHandler({ ec2: defaultEc2(), logger, now: () => new Date(), ...config });

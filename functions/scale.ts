@@ -7,7 +7,7 @@ import { observeInstances } from '../cloud/ec2';
 import { defaultEc2, defaultRoute53 } from '../cloud/fleet-clients';
 import { applyScalePlan, observeRecord, type FleetDeps } from './commons/fleet';
 
-export type ScaleDeps = Pick<FleetDeps, 'ec2' | 'route53' | 'cluster' | 'zoneId' | 'record' | 'ttl' | 'drainGrace' | 'launchTemplate' | 'logger' | 'now' | 'retry'> & {
+export type ScaleDeps = Pick<FleetDeps, 'ec2' | 'route53' | 'cluster' | 'zoneId' | 'record' | 'ttl' | 'drainGrace' | 'launchTemplate' | 'subnets' | 'webSecurityGroup' | 'logger' | 'now' | 'retry'> & {
   scaleRules: ScaleRule[];
 };
 
@@ -44,6 +44,6 @@ export function scaleHandler(deps: ScaleDeps): Handler<ScaleInput, void> {
 }
 
 const logger = new Logger({ serviceName: 'shelfstack-scale' });
-const config = loadConfig(process.env, ['cluster', 'zoneId', 'record', 'ttl', 'drainGrace', 'launchTemplate', 'scaleRules']);
+const config = loadConfig(process.env, ['cluster', 'zoneId', 'record', 'ttl', 'drainGrace', 'launchTemplate', 'scaleRules'], ['subnets', 'webSecurityGroup']);
 
 export const handler = scaleHandler({ ec2: defaultEc2(), route53: defaultRoute53(), logger, now: () => new Date(), ...config });

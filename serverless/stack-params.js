@@ -3,7 +3,7 @@
 // parameters checked by core/stack-params.ts.
 const { loadTs } = require('./load-ts');
 
-const FLEET_PARAMS = ['vpc', 'subnets', 'zoneId', 'record', 'webSlots', 'instanceType', 'ami', 'sshCidr', 'ftpCidr', 'fleetConcurrency', 'healthPort'];
+const FLEET_PARAMS = ['vpc', 'subnets', 'zoneId', 'record', 'webSlots', 'instanceType', 'ami', 'sshCidr', 'ftpCidr', 'fleetConcurrency', 'healthPort', 'sessions', 'memcachedMemory'];
 
 const core = () => loadTs(__filename, '../core/stack-params');
 

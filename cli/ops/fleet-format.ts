@@ -69,7 +69,8 @@ export function formatPlan(plan: FleetPlan, cfg: FleetConfig, now: Date, opts: {
 
   const e = plan.eip;
   out.push('', `eip    ${isEipPlanEmpty(e) ? 'no change' : ''}`.trimEnd());
-  e.launches.forEach((l) => out.push(`  launch slot ${l.tags[TAG.slot]} from ${cfg.launchTemplate ?? '(SHELFSTACK_LAUNCH_TEMPLATE unset)'}, ClientToken ${l.clientToken}: ${l.reason}`));
+  e.launches.forEach((l) => out.push(`  launch slot ${l.tags[TAG.slot]} from ${cfg.launchTemplate ?? '(SHELFSTACK_LAUNCH_TEMPLATE unset)'}${l.subnetId ? ` in ${l.subnetId}` : ''}, ClientToken ${l.clientToken}: ${l.reason}`));
+  e.servers.forEach((l) => out.push(`  launch slot ${l.slot} from ${(l.slot === 'ftp' ? cfg.ftpLaunchTemplate : cfg.cacheLaunchTemplate) ?? '?'}, ClientToken ${l.clientToken}: ${l.reason}`));
   e.associations.forEach((a) =>
     out.push(`  associate ${a.publicIp} (${a.allocationId}): ${a.from ?? 'unattached'} -> ${a.instanceId}${a.allowReassociation ? ' (reassociate)' : ''}`),
   );

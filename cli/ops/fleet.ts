@@ -31,7 +31,7 @@ export function loadFleetConfig(env: Env) {
   return loadConfig(
     env,
     ['cluster', 'bucket', 'zoneId', 'record', 'ttl', 'healthGrace', 'drainGrace', 'healthPort', 'scaleRules', 'dbDevice'],
-    ['launchTemplate', 'healthPath', 'dbLaunchTemplate', 'dbSubnets'],
+    ['launchTemplate', 'healthPath', 'dbLaunchTemplate', 'subnets', 'webSecurityGroup', 'ftpLaunchTemplate', 'cacheLaunchTemplate'],
   );
 }
 

@@ -11,13 +11,13 @@ export interface DbSlotDeps {
   cluster: string;
   dbLaunchTemplate?: string;
   dbDevice: string;
-  dbSubnets?: string[];
+  subnets?: string[];
   logger: FleetLog;
 }
 
 /** The db slot's volume(s) and the configured subnets with their AZs. */
-export async function observeDbSlot(d: Pick<DbSlotDeps, 'ec2' | 'cluster' | 'dbSubnets'>): Promise<{ volumes: Volume[]; subnets: Subnet[] }> {
-  const [volumes, subnets] = await Promise.all([describeSlotVolumes(d.ec2, d.cluster, DB_SLOT), describeSubnets(d.ec2, d.dbSubnets ?? [])]);
+export async function observeDbSlot(d: Pick<DbSlotDeps, 'ec2' | 'cluster' | 'subnets'>): Promise<{ volumes: Volume[]; subnets: Subnet[] }> {
+  const [volumes, subnets] = await Promise.all([describeSlotVolumes(d.ec2, d.cluster, DB_SLOT), describeSubnets(d.ec2, d.subnets ?? [])]);
   return { volumes, subnets };
 }
 

@@ -10,7 +10,7 @@ import { parseFleetTrigger, type FleetTrigger } from '../../core/fleet-events';
 import { renderHosts, type RenderedHosts } from '../../core/hosts';
 import { HOSTS_KEY } from '../../core/keys';
 import { DRAIN_TAGS, type ScalePlan } from '../../core/scale-plan';
-import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, stopInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
+import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, type LaunchPlace, stopInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
 import { probeInstances } from '../../cloud/health-probe';
 import { changeRecords, defaultRetry, getARecord, upsertChange, type RetryOptions } from '../../cloud/route53';
 import { getText, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
@@ -40,7 +40,10 @@ export interface FleetDeps {
   launchTemplate?: string;
   dbLaunchTemplate?: string;
   dbDevice: string;
-  dbSubnets?: string[];
+  subnets?: string[];
+  webSecurityGroup?: string;
+  ftpLaunchTemplate?: string;
+  cacheLaunchTemplate?: string;
   logger: FleetLog;
   now: () => Date;
   retry?: RetryOptions;
@@ -121,14 +124,29 @@ export async function applyDnsPlan(d: Pick<FleetDeps, 'ec2' | 'route53' | 'zoneI
   }
 }
 
-export async function applyEipPlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'logger'>, plan: EipPlan): Promise<void> {
+/** A web server's place: its subnet, with the web group named beside it (cloud/ec2.ts, LaunchPlace). */
+function webPlace(d: Pick<FleetDeps, 'webSecurityGroup'>, subnetId: string | undefined): LaunchPlace {
+  return { subnetId, securityGroupIds: d.webSecurityGroup ? [d.webSecurityGroup] : undefined };
+}
+
+export async function applyEipPlan(
+  d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'webSecurityGroup' | 'ftpLaunchTemplate' | 'cacheLaunchTemplate' | 'logger'>,
+  plan: EipPlan,
+): Promise<void> {
+  for (const l of plan.servers) {
+    // Their templates place them (first subnet, own group, public address): nothing to name here.
+    const template = l.slot === 'ftp' ? d.ftpLaunchTemplate : d.cacheLaunchTemplate;
+    if (!template) continue;
+    const instanceId = await launchInstance(d.ec2, template, l.clientToken, l.tags);
+    d.logger.info('server_slot_launched', { slot: l.slot, instanceId, clientToken: l.clientToken, reason: l.reason });
+  }
   for (const l of plan.launches) {
     if (!d.launchTemplate) {
       d.logger.error('launch_template_missing', { slot: l.tags[TAG.slot], reason: l.reason });
       continue;
     }
-    const instanceId = await launchInstance(d.ec2, d.launchTemplate, l.clientToken, l.tags);
-    d.logger.info('replacement_launched', { slot: l.tags[TAG.slot], instanceId, clientToken: l.clientToken, reason: l.reason });
+    const instanceId = await launchInstance(d.ec2, d.launchTemplate, l.clientToken, l.tags, webPlace(d, l.subnetId));
+    d.logger.info('replacement_launched', { slot: l.tags[TAG.slot], instanceId, clientToken: l.clientToken, subnetId: l.subnetId, reason: l.reason });
   }
   for (const a of plan.associations) {
     const associationId = await associateAddress(d.ec2, a.allocationId, a.instanceId, a.allowReassociation);
@@ -141,11 +159,11 @@ export async function applyEipPlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' |
   plan.waiting.forEach((w) => d.logger.info('slot_waiting', { ...w }));
 }
 
-export async function applyScalePlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'logger'>, plan: ScalePlan): Promise<void> {
+export async function applyScalePlan(d: Pick<FleetDeps, 'ec2' | 'launchTemplate' | 'webSecurityGroup' | 'logger'>, plan: ScalePlan): Promise<void> {
   if (plan.launches.length && !d.launchTemplate) throw new ConfigError('SHELFSTACK_LAUNCH_TEMPLATE', 'is required to launch instances');
   for (const l of plan.launches) {
-    const instanceId = await launchInstance(d.ec2, d.launchTemplate!, l.clientToken, l.tags);
-    d.logger.info('surge_launched', { rule: l.tags[TAG.surge], instanceId, clientToken: l.clientToken });
+    const instanceId = await launchInstance(d.ec2, d.launchTemplate!, l.clientToken, l.tags, webPlace(d, l.subnetId));
+    d.logger.info('surge_launched', { rule: l.tags[TAG.surge], instanceId, clientToken: l.clientToken, subnetId: l.subnetId });
   }
   if (plan.drain.length) {
     await tagResources(d.ec2, plan.drain, DRAIN_TAGS);

@@ -10,7 +10,7 @@ import { CLOUD_INIT_HOSTS_OVERRIDE } from '../../core/hosts-block';
  * structure. One user-data serves every instance of a role (a launch template per role): what is
  * per instance (hostname, secrets, addresses) `shelfstack init` learns at boot.
  */
-export const PROVISION_ROLES = ['web', 'db', 'ftp'] as const;
+export const PROVISION_ROLES = ['web', 'db', 'ftp', 'cache'] as const;
 export type ProvisionRole = (typeof PROVISION_ROLES)[number];
 
 export interface ProvisionVars {
@@ -31,6 +31,9 @@ export interface ProvisionVars {
   /** web: the download cache's byte budget (default 20G) and age limit (default 7d). */
   cacheMaxBytes?: string;
   cacheMaxAge?: string;
+  /** web: where PHP keeps sessions, `mysql` (default) or `memcached` (issue 13); cache: memcached's memory (default 1G). */
+  sessions?: string;
+  memcachedMemory?: string;
   /** Path of the shelfstack command in the units. */
   bin?: string;
 }
@@ -47,6 +50,8 @@ const PATTERNS: Record<keyof ProvisionVars, RegExp> = {
   dbName: /^[A-Za-z0-9_]{1,64}$/,
   cacheMaxBytes: /^\d+[KMGT]?$/,
   cacheMaxAge: /^\d+[smhd]?$/,
+  sessions: /^(mysql|memcached)$/,
+  memcachedMemory: /^\d+[KMGT]?$/,
   bin: /^\/[A-Za-z0-9/._-]+$/,
 };
 
@@ -62,7 +67,11 @@ const UNITS_BY_ROLE: Record<ProvisionRole, string[]> = {
   web: ['shelfstack-init.service', 'shelfstack-agent.service', 'shelfstack-web.service', 'shelfstack-replication.service', 'shelfstack-replication.timer'],
   db: ['shelfstack-db-volume.service', 'shelfstack-init.service', 'shelfstack-agent.service', 'shelfstack-db-backup.service', 'shelfstack-db-backup.timer'],
   ftp: ['shelfstack-init.service', 'shelfstack-agent.service', 'shelfstack-ftp.service'],
+  // memcached's own unit is Debian's; init writes its configuration (instance/sessions-step.ts).
+  cache: ['shelfstack-init.service', 'shelfstack-agent.service'],
 };
+/** Where the web servers find memcached: the cache server's hosts-file name (contract 5). */
+export const MEMCACHED_ADDRESS = 'cacheserver:11211';
 
 interface FileEntry { path: string; permissions: string; content: string; defer?: boolean }
 
@@ -123,8 +132,11 @@ function envFile(role: ProvisionRole, v: ProvisionVars): string {
       SHELFSTACK_REPL_MASTER: v.replMaster,
       SHELFSTACK_REPL_LOCAL_BASE: '/var/www',
       SHELFSTACK_REPL_STATE_DIR: '/var/lib/shelfstack/replication',
+      SHELFSTACK_SESSIONS: v.sessions ?? 'mysql',
+      SHELFSTACK_MEMCACHED: MEMCACHED_ADDRESS,
     });
   }
+  if (role === 'cache') env.SHELFSTACK_MEMCACHED_MEMORY = v.memcachedMemory ?? '1G';
   if (role === 'ftp') {
     Object.assign(env, {
       SHELFSTACK_FTP_DIR: '/var/lib/shelfstack/ftp',
@@ -154,7 +166,7 @@ export function renderUserData(role: ProvisionRole, vars: ProvisionVars): string
     if (!pattern) throw new Error(`unknown provisioning variable ${k}`);
     if (value !== undefined && !pattern.test(String(value))) throw new Error(`provisioning variable ${k} is malformed: ${JSON.stringify(value)}`);
   }
-  if (role !== 'db' && !vars.replMaster) throw new Error(`provisioning variable replMaster is required for ${role}`);
+  if ((role === 'web' || role === 'ftp') && !vars.replMaster) throw new Error(`provisioning variable replMaster is required for ${role}`);
   if (role === 'db' && !vars.dbName) throw new Error('provisioning variable dbName is required for db');
   const values = { ...vars, shelfstackPackage: vars.shelfstackPackage ?? `s3://${vars.bucket}/artifacts/shelfstack.tgz` };
   const common = parse(fill(readFileSync(path.join(DIR, 'templates', 'common.yaml'), 'utf8'), values)) as Record<string, unknown[]>;

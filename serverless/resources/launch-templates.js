@@ -1,14 +1,14 @@
 'use strict';
-// One launch template per server role (web, db, ftp), carrying the cloud-init user-data that
+// One launch template per server role (web, db, ftp, cache), carrying the cloud-init user-data that
 // instance/provision renders at package time. Per role, never per instance: an instance learns
 // its slot from its tags in the instance metadata (enabled here, IMDSv2 only, one hop). The
-// reconcilers launch from these templates (eip and scale: web; db: db); the FTP server is launched
-// by the operator (README, "Deployment").
+// reconcilers launch from these templates (eip and scale: web; db: db; eip also fills the FTP and
+// cache slots: core/server-slots.ts).
 const { loadTs } = require('../load-ts');
 const { fleetPart, param } = require('../stack-params');
 
-const ROLES = { web: 'web', db: 'db,repl', ftp: 'ftp' };
-const PROFILE = { web: 'WebInstanceProfile', db: 'DbInstanceProfile', ftp: 'FtpInstanceProfile' };
+const ROLES = { web: 'web', db: 'db,repl', ftp: 'ftp', cache: 'cache' };
+const PROFILE = { web: 'WebInstanceProfile', db: 'DbInstanceProfile', ftp: 'FtpInstanceProfile', cache: 'CacheInstanceProfile' };
 // EC2 refuses user-data over 16 KB (before base64).
 const USER_DATA_LIMIT = 16384;
 // Where the db reconciler attaches the volume (contract 7; the user-data finds it by its label).
@@ -16,25 +16,37 @@ const DB_DEVICE = '/dev/sdf';
 // The Node the servers run: the LTS line the code is tested on here.
 const NODE_VERSION = '20.19.5';
 
+// What each role's user-data needs besides the cluster's names (instance/provision/render.ts).
+const REPL_MASTER = 'ssh://replserver//srv/www-master';
+const ROLE_VARS = {
+  web: ({ sessions }) => ({ replMaster: REPL_MASTER, sessions }),
+  db: () => ({ dataDevice: DB_DEVICE, dbName: 'shelfstack' }),
+  ftp: () => ({ replMaster: REPL_MASTER }),
+  cache: ({ memcachedMemory }) => ({ memcachedMemory }),
+};
+
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 
 /**
- * Where a server starts. eip and scale launch web servers, and the operator the FTP server, naming
- * no subnet: their templates place them in the first subnet, with a public address (a new web
- * server fetches its packages before its slot's elastic IP reaches it; FTP's passive mode
- * announces it). The db reconciler names the subnet in the volume's zone itself, and EC2 refuses a
- * subnet in the request next to network interfaces in the template (InvalidParameterCombination),
- * so the db template has the security group alone. Once eip and scale spread web slots over the
- * subnets by naming one, the web template must become like the db one.
+ * Where a server starts. eip and scale name a subnet per web server (core/placement.ts: the slots
+ * spread over `subnets`) and describe its network interface in the RunInstances call itself
+ * (subnet, the web group, a public address: a new web server fetches its packages before its
+ * slot's elastic IP reaches it, and a surge server has only that one). EC2 refuses a subnet in the
+ * request next to network settings in the template (InvalidParameterCombination), so the web
+ * template has none. The db reconciler names the subnet in the volume's zone, so the db template
+ * has the security group alone. eip launches the FTP and cache servers from their templates alone
+ * (as an operator could, README "Deployment"): theirs start in the first subnet with a public
+ * address (FTP's passive mode announces it; the cache server fetches memcached through it).
  */
 function network(role, firstSubnet) {
   const group = { 'Fn::GetAtt': [`${pascal(role)}SecurityGroup`, 'GroupId'] };
+  if (role === 'web') return {};
   if (role === 'db') return { SecurityGroupIds: [group] };
   return { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: firstSubnet, Groups: [group], AssociatePublicIpAddress: true, DeleteOnTermination: true }] };
 }
 
 /** What is known at package time, the same for every instance of the role (contract 4). */
-function userDataVars(role, { cluster, bucket, region, record }) {
+function userDataVars(role, { cluster, bucket, region, record, sessions, memcachedMemory }) {
   const labels = record.split('.');
   return {
     cluster,
@@ -44,7 +56,7 @@ function userDataVars(role, { cluster, bucket, region, record }) {
     domain: labels.length > 2 ? labels.slice(1).join('.') : record,
     nodeVersion: NODE_VERSION,
     shelfstackPackage: `s3://${bucket}/artifacts/shelfstack.tgz`,
-    ...(role === 'db' ? { dataDevice: DB_DEVICE, dbName: 'shelfstack' } : { replMaster: 'ssh://replserver//srv/www-master' }),
+    ...ROLE_VARS[role]({ sessions, memcachedMemory }),
   };
 }
 
@@ -54,6 +66,8 @@ module.exports = fleetPart(async (p, { resolveVariable }) => {
     bucket: await param(resolveVariable, 'bucket'),
     region: await resolveVariable('self:provider.region'),
     record: p.record,
+    sessions: p.sessions,
+    memcachedMemory: p.memcachedMemory,
   };
   const render = loadTs(__filename, '../../instance/provision/render');
   const resources = {};

@@ -56,6 +56,23 @@ describe('provisioning', () => {
     expect(HEALTH_PORT).toBe(WEB_PORTS.front);
   });
 
+  it('provisions the cache server: memcached, init and the agent, its memory as a setting; the web servers find it as cacheserver', () => {
+    const cache = doc('cache');
+    expect(cache.packages).toContain('memcached');
+    expect(cache.write_files.map((f) => f.path).filter((p) => p.startsWith('/etc/systemd/system/')).sort()).toEqual([
+      '/etc/systemd/system/shelfstack-agent.service',
+      '/etc/systemd/system/shelfstack-init.service',
+    ]);
+    expect(JSON.stringify(cache.runcmd)).toContain('"memcached.service"');
+    expect(file(cache, '/etc/shelfstack/env')).toMatch(/^SHELFSTACK_MEMCACHED_MEMORY=1G$/m);
+    expect(parse(renderUserData('cache', { ...vars, memcachedMemory: '512M' })).write_files[0].content).toMatch(/^SHELFSTACK_MEMCACHED_MEMORY=512M$/m);
+    const webEnv = file(doc('web'), '/etc/shelfstack/env')!;
+    expect(webEnv).toMatch(/^SHELFSTACK_SESSIONS=mysql$/m);
+    expect(webEnv).toMatch(/^SHELFSTACK_MEMCACHED=cacheserver:11211$/m);
+    expect(file(parse(renderUserData('web', { ...vars, sessions: 'memcached' })) as Doc, '/etc/shelfstack/env')).toMatch(/^SHELFSTACK_SESSIONS=memcached$/m);
+    expect(() => renderUserData('web', { ...vars, sessions: 'redis' })).toThrow(/sessions is malformed/);
+  });
+
   it('mounts the db volume by its label before MariaDB, whose data directory is on it', () => {
     const db = doc('db');
     expect(db.packages).toContain('mariadb-server');

@@ -70,7 +70,7 @@ export class World {
 
   applyEip(plan: EipPlan): void {
     this.released = [];
-    plan.launches.forEach((l) => this.launch(l.clientToken, l.tags));
+    [...plan.launches, ...plan.servers].forEach((l) => this.launch(l.clientToken, l.tags));
     for (const a of plan.associations) {
       const address = this.addresses.find((x) => x.allocationId === a.allocationId)!;
       const from = this.instances.find((i) => i.id === address.instanceId);

@@ -87,20 +87,25 @@ describe('shelfstack plan, status, apply and scale against mocked AWS', () => {
     expect(out).toMatch(/db volume \(1\)\n\s+SLOT\s+VOLUME\s+STATE\s+AZ\s+ATTACHED TO\s+DEVICE\s+ATTACHMENT\s+HOLDER HEALTH\n\s+db\s+vol-0db0123456789abcd\s+in-use\s+eu-west-1a\s+i-0a1b2c3d4e5f60005\s+\/dev\/sdf\s+attached\s+healthy/);
   });
 
-  it('plan against an empty cluster shows the web and db slots it would fill', async () => {
+  it('plan against an empty cluster shows the web, db, FTP and cache slots it would fill', async () => {
     ec2mock.on(DescribeInstancesCommand).resolves(reservations([]));
     ec2mock.on(DescribeVolumesCommand).resolves({ Volumes: [dbVolume()] });
     const slotTags = (slot: string) => ({ 'shelfstack:cluster': 'main', 'shelfstack:slot': slot });
     ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: [eipAddress('eipalloc-0aaaa00000000001', '198.51.100.1', slotTags('www1')), eipAddress('eipalloc-0aaaa00000000002', '198.51.100.2', slotTags('www2'))] });
     ec2mock.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: 'subnet-0aaaa1111', AvailabilityZone: 'eu-west-1a', VpcId: 'vpc-0abc1234', State: 'available' }] });
     const lines: string[] = [];
-    const env = { SHELFSTACK_DB_LAUNCH_TEMPLATE: 'lt-0db123def4567890a', SHELFSTACK_DB_SUBNETS: 'subnet-0aaaa1111' };
+    const env = {
+      SHELFSTACK_DB_LAUNCH_TEMPLATE: 'lt-0db123def4567890a', SHELFSTACK_SUBNETS: 'subnet-0aaaa1111,subnet-0bbbb2222',
+      SHELFSTACK_FTP_LAUNCH_TEMPLATE: 'shelfstack-main-ftp', SHELFSTACK_CACHE_LAUNCH_TEMPLATE: 'shelfstack-main-cache',
+    };
     expect(await runPlan([], (e) => io(lines)({ ...e, ...env }))).toBe(0);
     const out = lines.join('\n');
-    expect(out).toContain('  launch slot www1 from lt-0abc123def4567890, ClientToken eip-main-www1-none2026112412: the slot has no instance');
-    expect(out).toContain('  launch slot www2 from lt-0abc123def4567890, ClientToken eip-main-www2-none2026112412: the slot has no instance');
+    expect(out).toContain('  launch slot www1 from lt-0abc123def4567890 in subnet-0aaaa1111, ClientToken eip-main-www1-none2026112412: the slot has no instance');
+    expect(out).toContain('  launch slot www2 from lt-0abc123def4567890 in subnet-0bbbb2222, ClientToken eip-main-www2-none2026112412: the slot has no instance');
+    expect(out).toContain('  launch slot ftp from shelfstack-main-ftp, ClientToken ftp-main-none2026112412: the slot has no instance');
+    expect(out).toContain('  launch slot cache from shelfstack-main-cache, ClientToken cache-main-none2026112412: the slot has no instance');
     expect(out).toContain('db     volume vol-0db0123456789abcd: change\n  launch slot db in eu-west-1a (subnet-0aaaa1111) from lt-0db123def4567890a, ClientToken db-main-none2026112412: the slot has no instance');
-    expect(out).toMatch(/\n4 changes\. Run/);
+    expect(out).toMatch(/\n6 changes\. Run/);
     expect(ec2mock).not.toHaveReceivedCommand(RunInstancesCommand);
   });
 

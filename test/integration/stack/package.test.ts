@@ -55,13 +55,28 @@ describe('serverless package', () => {
     expect(checkTemplate(full)).toEqual([]);
   });
 
-  it('gives eip and scale the web launch template and a reserved concurrency of 1 by default', () => {
+  it('gives eip and scale the web launch template, the subnets and the web group, and a reserved concurrency of 1 by default', () => {
+    const variables = (fn: string) => (full.Resources[fn]!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
     for (const fn of ['EipLambdaFunction', 'ScaleLambdaFunction']) {
       const props = full.Resources[fn]!.Properties as { Environment: { Variables: Record<string, unknown> }; ReservedConcurrentExecutions?: number };
       expect(props.Environment.Variables.SHELFSTACK_LAUNCH_TEMPLATE).toEqual({ Ref: 'WebLaunchTemplate' });
+      expect(props.Environment.Variables.SHELFSTACK_SUBNETS).toBe('subnet-0123456789abcdef0,subnet-0fedcba9876543210');
+      expect(props.Environment.Variables.SHELFSTACK_WEB_SECURITY_GROUP).toEqual({ 'Fn::GetAtt': ['WebSecurityGroup', 'GroupId'] });
       expect(props.ReservedConcurrentExecutions).toBe(1);
     }
+    expect(variables('EipLambdaFunction')).toMatchObject({ SHELFSTACK_FTP_LAUNCH_TEMPLATE: { Ref: 'FtpLaunchTemplate' }, SHELFSTACK_CACHE_LAUNCH_TEMPLATE: { Ref: 'CacheLaunchTemplate' } });
+    expect(variables('DbLambdaFunction').SHELFSTACK_SUBNETS).toBe('subnet-0123456789abcdef0,subnet-0fedcba9876543210');
     expect(Object.keys(full.Resources).filter((id) => full.Resources[id]!.Type === 'AWS::EC2::EIP')).toEqual(['WebSlotAddress1', 'WebSlotAddress2', 'WebSlotAddress3']);
+  });
+
+  it('holds the cache role: its group, its instance role with the base policy alone, its launch template', () => {
+    const ofType = (type: string) => Object.keys(full.Resources).filter((id) => full.Resources[id]!.Type === type).sort();
+    expect(ofType('AWS::EC2::LaunchTemplate')).toEqual(['CacheLaunchTemplate', 'DbLaunchTemplate', 'FtpLaunchTemplate', 'WebLaunchTemplate']);
+    expect(ofType('AWS::EC2::SecurityGroup')).toEqual(['CacheSecurityGroup', 'DbSecurityGroup', 'FtpSecurityGroup', 'WebSecurityGroup']);
+    const role = full.Resources.CacheInstanceRole!.Properties!;
+    expect([role.ManagedPolicyArns, role.Policies]).toEqual([[{ Ref: 'InstanceBasePolicy' }], undefined]);
+    expect(full.Resources.CacheInstanceProfile!.Properties!.Roles).toEqual([{ Ref: 'CacheInstanceRole' }]);
+    expect(full.Resources.CacheMemcachedFromWeb!.Properties).toMatchObject({ FromPort: 11211, ToPort: 11211, SourceSecurityGroupId: { 'Fn::GetAtt': ['WebSecurityGroup', 'GroupId'] } });
   });
 
   it('packages the listing pipeline alone with fleet=false', () => {

@@ -185,13 +185,17 @@ function runInstances(i: Input, c: CallContext): Authorization[] {
     const tags = tagsFor(type);
     return { action: 'ec2:RunInstances', resource: ec2Arn(c, type, '*'), context: { ...from, ...(tags.length ? requestTags(tags) : {}) } };
   };
+  // The subnet and groups the request names (SubnetId, or the primary interface it describes), else the template's.
+  const nic = (i.NetworkInterfaces ?? [])[0] as { SubnetId?: string; Groups?: string[] } | undefined;
+  const subnet: string = i.SubnetId ?? nic?.SubnetId ?? c.world.subnet;
+  const groups: string[] = nic?.Groups ?? i.SecurityGroupIds ?? [c.world.securityGroup];
   const auths: Authorization[] = [
     created('instance'),
     created('volume'),
     created('network-interface'),
     { action: 'ec2:RunInstances', resource: ltArn, context: from },
-    { action: 'ec2:RunInstances', resource: ec2Arn(c, 'subnet', c.world.subnet), context: from },
-    { action: 'ec2:RunInstances', resource: ec2Arn(c, 'security-group', c.world.securityGroup), context: from },
+    { action: 'ec2:RunInstances', resource: ec2Arn(c, 'subnet', subnet), context: from },
+    ...groups.map((g) => ({ action: 'ec2:RunInstances', resource: ec2Arn(c, 'security-group', g), context: from })),
     { action: 'ec2:RunInstances', resource: `arn:${PARTITION}:ec2:${c.region}::image/${c.world.image}`, context: from },
     { action: 'ec2:RunInstances', resource: `arn:${PARTITION}:ec2:${c.region}::snapshot/${c.world.snapshot}`, context: from },
     { action: 'iam:PassRole', resource: `arn:${PARTITION}:iam::${ACCOUNT}:role/${lt.instanceRole}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },

@@ -41,6 +41,7 @@ const CONTRACT_RESOURCES: Record<string, Resource> = {
   WebLaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate' },
   DbLaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate' },
   FtpLaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate' },
+  CacheLaunchTemplate: { Type: 'AWS::EC2::LaunchTemplate' },
 };
 
 const readYaml = (file: string) => parse(readFileSync(path.join(ROOT, file), 'utf8')) as Record<string, Json>;

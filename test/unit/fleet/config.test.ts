@@ -13,11 +13,11 @@ describe('fleet configuration', () => {
   });
 
   it('reads the db slot settings: the device defaults to /dev/sdf, subnets are a comma list of ids', () => {
-    expect(loadConfig({ SHELFSTACK_DB_SUBNETS: 'subnet-0aaaa1111, subnet-0bbbb2222' }, ['dbDevice', 'dbSubnets'])).toEqual({
+    expect(loadConfig({ SHELFSTACK_SUBNETS: 'subnet-0aaaa1111, subnet-0bbbb2222' }, ['dbDevice', 'subnets'])).toEqual({
       dbDevice: '/dev/sdf',
-      dbSubnets: ['subnet-0aaaa1111', 'subnet-0bbbb2222'],
+      subnets: ['subnet-0aaaa1111', 'subnet-0bbbb2222'],
     });
-    expect(() => loadConfig({ SHELFSTACK_DB_SUBNETS: 'subnet-0aaaa1111,eu-west-1a' }, ['dbSubnets'])).toThrow(/^SHELFSTACK_DB_SUBNETS must be subnet ids/);
+    expect(() => loadConfig({ SHELFSTACK_SUBNETS: 'subnet-0aaaa1111,eu-west-1a' }, ['subnets'])).toThrow(/^SHELFSTACK_SUBNETS must be subnet ids/);
     expect(() => loadConfig({ SHELFSTACK_DB_DEVICE: '/dev/sda1' }, ['dbDevice'])).toThrow(/^SHELFSTACK_DB_DEVICE must be a device name/);
     expect(() => loadConfig({}, ['dbLaunchTemplate'])).toThrow('SHELFSTACK_DB_LAUNCH_TEMPLATE is required but not set');
   });

@@ -59,7 +59,7 @@ function wire(w: World) {
     w.applyDb({ waiting: [], attach: { volumeId: input.VolumeId, instanceId: input.InstanceId, device: input.Device } });
     return { State: 'attaching' };
   });
-  const handler = dbHandler({ ec2: new EC2Client({}), cluster: 'main', dbLaunchTemplate: 'lt-0db123def4567890a', dbDevice: '/dev/sdf', dbSubnets: ['subnet-0aaaa1111'], healthGrace: 300, healthPort: 80, logger: captureLog(), now: () => w.now });
+  const handler = dbHandler({ ec2: new EC2Client({}), cluster: 'main', dbLaunchTemplate: 'lt-0db123def4567890a', dbDevice: '/dev/sdf', subnets: ['subnet-0aaaa1111'], healthGrace: 300, healthPort: 80, logger: captureLog(), now: () => w.now });
   return (event: string) => invoke<FleetEvent, void>(handler, event);
 }
 

@@ -49,7 +49,7 @@ function setup(fleet: Ec2Spec[], attachment: { instanceId: string; state: string
     cluster: 'main',
     dbLaunchTemplate: 'lt-0db123def4567890a',
     dbDevice: '/dev/sdf',
-    dbSubnets: ['subnet-0bbbb2222', 'subnet-0aaaa1111'],
+    subnets: ['subnet-0bbbb2222', 'subnet-0aaaa1111'],
     healthGrace: 300,
     healthPort: 80,
     logger,

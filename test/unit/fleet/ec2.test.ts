@@ -1,6 +1,6 @@
-import { AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AssociateAddressCommand, DescribeAddressesCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { associateAddress, AssociationNotVerifiedError, launchTemplateSpec, observeInstances } from '../../../cloud/ec2';
+import { associateAddress, AssociationNotVerifiedError, launchInstance, launchTemplateSpec, observeInstances } from '../../../cloud/ec2';
 import { TAG } from '../../../core/fleet';
 import { eipAddress, impairedStatus, okStatus, reservations } from '../../support/aws-shapes';
 
@@ -37,6 +37,21 @@ describe('EC2 adapter', () => {
     await expect(associateAddress(ec2, 'eipalloc-01', 'i-01', false)).rejects.toBeInstanceOf(AssociationNotVerifiedError);
     ec2mock.on(DescribeAddressesCommand).resolves({ Addresses: [eipAddress('eipalloc-01', '198.51.100.1', {}, 'i-01')] });
     await expect(associateAddress(ec2, 'eipalloc-01', 'i-01', false)).resolves.toBe('eipassoc-0123');
+  });
+
+  it('places a launch: the interface in full with groups, a bare SubnetId without, an AZ, or nothing (never two of them)', async () => {
+    ec2mock.on(RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0new' }] });
+    await launchInstance(ec2, 'lt-0abc123def4567890', 't1', tags, { subnetId: 'subnet-0aaaa1111', securityGroupIds: ['sg-0web1234567890ab'] });
+    await launchInstance(ec2, 'lt-0abc123def4567890', 't2', tags, { subnetId: 'subnet-0aaaa1111', availabilityZone: 'eu-west-1a' });
+    await launchInstance(ec2, 'lt-0abc123def4567890', 't3', tags, { availabilityZone: 'eu-west-1b' });
+    await launchInstance(ec2, 'lt-0abc123def4567890', 't4', tags);
+    const placed = ec2mock.commandCalls(RunInstancesCommand).map(({ args: [{ input: i }] }) => ({ NetworkInterfaces: i.NetworkInterfaces, SubnetId: i.SubnetId, SecurityGroupIds: i.SecurityGroupIds, Placement: i.Placement }));
+    expect(placed).toEqual([
+      { NetworkInterfaces: [{ DeviceIndex: 0, SubnetId: 'subnet-0aaaa1111', Groups: ['sg-0web1234567890ab'], AssociatePublicIpAddress: true, DeleteOnTermination: true }] },
+      { SubnetId: 'subnet-0aaaa1111' },
+      { Placement: { AvailabilityZone: 'eu-west-1b' } },
+      {},
+    ]);
   });
 
   it('tells a launch template id from a name', () => {

@@ -9,7 +9,7 @@ const slotted = (id: string, slot: string, over: Parameters<typeof instance>[1] 
 describe('planEip', () => {
   it('leaves an address with the healthy instance of its slot alone', () => {
     const plan = planEip([slotted('i-1', 'www1')], [address('eipalloc-1', '198.51.100.1', 'www1', { instanceId: 'i-1' })], S, NOW);
-    expect(plan).toEqual({ launches: [], associations: [], stops: [], waiting: [] });
+    expect(plan).toEqual({ launches: [], associations: [], stops: [], waiting: [], servers: [] });
   });
 
   it('launches a replacement for a terminated holder, tagged and with a token from slot and lost instance', () => {

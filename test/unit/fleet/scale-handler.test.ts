@@ -92,3 +92,20 @@ describe('scale handler', () => {
     expect(ec2mock).not.toHaveReceivedAnyCommand();
   });
 });
+
+describe('scale handler: surge servers spread over the subnets', () => {
+  it('launches a rule\'s surge servers round-robin over the subnets, each naming the web group', async () => {
+    setup([]);
+    const subnets = ['subnet-0aaaa1111', 'subnet-0bbbb2222', 'subnet-0cccc3333'];
+    const spread = scaleHandler({
+      ec2: new EC2Client({}), route53: new Route53Client({}), cluster: 'main', zoneId: 'Z0123456789ABCDEFGHIJ', record: 'www.shelfstack.example.',
+      ttl: 300, drainGrace: 120, launchTemplate: 'shelfstack-web', logger: captureLog(), now: () => NOW,
+      scaleRules: parseScaleRules('[{"name":"newsletter","out":"cron(0 6 ? * TUE *)","count":4,"drain":"cron(0 12 ? * TUE *)","timezone":"Europe/London"}]'),
+      subnets, webSecurityGroup: 'sg-0web1234567890ab',
+    });
+    await invoke<ScaleInput, void>(spread, 'schedule-scale-out.json');
+
+    const nics = ec2mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.NetworkInterfaces);
+    expect(nics).toEqual([0, 1, 2, 0].map((k) => [{ DeviceIndex: 0, SubnetId: subnets[k], Groups: ['sg-0web1234567890ab'], AssociatePublicIpAddress: true, DeleteOnTermination: true }]));
+  });
+});

@@ -23,6 +23,8 @@ const PARAMS: Record<string, unknown> = {
   ftpCidr: '203.0.113.0/24',
   fleetConcurrency: 1,
   healthPort: '80',
+  sessions: 'mysql',
+  memcachedMemory: '1G',
 };
 const ctx = (over: Record<string, unknown> = {}) => ({
   resolveVariable: async (v: string) => {
@@ -38,14 +40,31 @@ const rules = (sg: { Properties: Record<string, any> }) =>
   (sg.Properties.SecurityGroupIngress as Record<string, unknown>[]).map((r) => `${r.FromPort}-${r.ToPort} ${r.CidrIp ?? r.CidrIpv6}`).sort();
 
 describe('security groups', () => {
-  it('open exactly web 80/443 to anywhere, FTP 21 and its passive range to ftpCidr, MySQL to web only, no SSH', async () => {
+  it('open exactly web 80/443 to anywhere, FTP 21 and its passive range to ftpCidr, MySQL and memcached to web only, no SSH', async () => {
     const { Resources: r } = (await part('resources/security-groups.js')(ctx())) as Part;
     expect(rules(r.WebSecurityGroup!)).toEqual(['443-443 0.0.0.0/0', '443-443 ::/0', '80-80 0.0.0.0/0', '80-80 ::/0']);
     expect(rules(r.FtpSecurityGroup!)).toEqual(['21-21 203.0.113.0/24', '30000-30100 203.0.113.0/24']);
     expect(rules(r.DbSecurityGroup!)).toEqual([]);
-    const between = Object.values(r).filter((x) => x.Type === 'AWS::EC2::SecurityGroupIngress').map((x) => `${x.Properties.GroupId['Fn::GetAtt'][0]} ${x.Properties.FromPort} from ${x.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]}`);
-    expect(between.sort()).toEqual(['DbSecurityGroup 22 from FtpSecurityGroup', 'DbSecurityGroup 22 from WebSecurityGroup', 'DbSecurityGroup 3306 from WebSecurityGroup']);
-    for (const sg of [r.WebSecurityGroup!, r.DbSecurityGroup!, r.FtpSecurityGroup!]) {
+    expect(rules(r.CacheSecurityGroup!)).toEqual([]);
+    const between = (type: string, other: string) =>
+      Object.values(r)
+        .filter((x) => x.Type === type)
+        .map((x) => `${x.Properties.GroupId['Fn::GetAtt'][0]} ${x.Properties.IpProtocol} ${x.Properties.FromPort}-${x.Properties.ToPort} ${other} ${x.Properties[`${other === 'from' ? 'Source' : 'Destination'}SecurityGroupId`]['Fn::GetAtt'][0]}`)
+        .sort();
+    expect(between('AWS::EC2::SecurityGroupIngress', 'from')).toEqual([
+      'CacheSecurityGroup tcp 11211-11211 from WebSecurityGroup',
+      'DbSecurityGroup tcp 22-22 from FtpSecurityGroup',
+      'DbSecurityGroup tcp 22-22 from WebSecurityGroup',
+      'DbSecurityGroup tcp 3306-3306 from WebSecurityGroup',
+    ]);
+    expect(between('AWS::EC2::SecurityGroupEgress', 'to')).toEqual([
+      'FtpSecurityGroup tcp 22-22 to DbSecurityGroup',
+      'WebSecurityGroup tcp 11211-11211 to CacheSecurityGroup',
+      'WebSecurityGroup tcp 22-22 to DbSecurityGroup',
+      'WebSecurityGroup tcp 3306-3306 to DbSecurityGroup',
+    ]);
+    expect(r.CacheSecurityGroup!.Properties.GroupName).toBe('shelfstack-main-cache');
+    for (const sg of [r.WebSecurityGroup!, r.DbSecurityGroup!, r.FtpSecurityGroup!, r.CacheSecurityGroup!]) {
       expect(sg.Properties.VpcId).toBe('vpc-0123456789abcdef0');
       expect((sg.Properties.SecurityGroupEgress as { FromPort: number }[]).map((e) => e.FromPort).sort()).toEqual([443, 80]);
     }
@@ -53,21 +72,24 @@ describe('security groups', () => {
 
   it('open SSH on every group only when sshCidr is given', async () => {
     const { Resources: r } = (await part('resources/security-groups.js')(ctx({ sshCidr: '198.51.100.7/32' }))) as Part;
-    for (const id of ['WebSecurityGroup', 'DbSecurityGroup', 'FtpSecurityGroup']) expect(rules(r[id]!)).toContain('22-22 198.51.100.7/32');
+    for (const id of ['WebSecurityGroup', 'DbSecurityGroup', 'FtpSecurityGroup', 'CacheSecurityGroup']) expect(rules(r[id]!)).toEqual(expect.arrayContaining(['22-22 198.51.100.7/32']));
+    expect(rules(r.CacheSecurityGroup!)).toEqual(['22-22 198.51.100.7/32']);
   });
 });
 
 describe('launch templates', () => {
   it('per role: IMDSv2 only with tags in metadata, the role profile and group, tagged instances and volumes, user-data of the role', async () => {
     const { Resources: r } = (await part('resources/launch-templates.js')(ctx())) as Part;
-    const units = { Web: 'shelfstack-web.service', Db: 'shelfstack-db-backup.service', Ftp: 'shelfstack-ftp.service' };
-    for (const [role, tag] of [['Web', 'web'], ['Db', 'db,repl'], ['Ftp', 'ftp']] as const) {
+    const units = { Web: 'shelfstack-web.service', Db: 'shelfstack-db-backup.service', Ftp: 'shelfstack-ftp.service', Cache: 'shelfstack-agent.service' };
+    for (const [role, tag] of [['Web', 'web'], ['Db', 'db,repl'], ['Ftp', 'ftp'], ['Cache', 'cache']] as const) {
       const data = r[`${role}LaunchTemplate`]!.Properties.LaunchTemplateData;
       expect(data.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' });
       expect(data.IamInstanceProfile).toEqual({ Arn: { 'Fn::GetAtt': [`${role}InstanceProfile`, 'Arn'] } });
       const group = { 'Fn::GetAtt': [`${role}SecurityGroup`, 'GroupId'] };
-      // The db reconciler names the subnet itself, which EC2 refuses next to a template's network interfaces.
+      // The db reconciler names the subnet itself, which EC2 refuses next to a template's network
+      // interfaces; eip and scale name the subnet and the web group (cloud/ec2.ts, LaunchPlace).
       if (role === 'Db') expect([data.SecurityGroupIds, data.NetworkInterfaces]).toEqual([[group], undefined]);
+      else if (role === 'Web') expect([data.SecurityGroupIds, data.NetworkInterfaces]).toEqual([undefined, undefined]);
       else expect(data.NetworkInterfaces).toEqual([{ DeviceIndex: 0, SubnetId: 'subnet-0123456789abcdef0', Groups: [group], AssociatePublicIpAddress: true, DeleteOnTermination: true }]);
       expect(data.ImageId).toBe('{{resolve:ssm:/aws/service/debian/release/12/latest/arm64}}');
       expect(data.InstanceType).toBe('t4g.small');
@@ -79,6 +101,17 @@ describe('launch templates', () => {
       expect(userData).toContain(`/etc/systemd/system/${units[role]}`);
       expect(Buffer.byteLength(userData)).toBeLessThanOrEqual(16384);
     }
+  });
+
+  it('carry the sessions switch to the web servers and memcached\'s memory to the cache server', async () => {
+    const userData = async (over: Record<string, unknown>, role: string) =>
+      ((await part('resources/launch-templates.js')(ctx(over))) as Part).Resources[`${role}LaunchTemplate`]!.Properties.LaunchTemplateData.UserData['Fn::Base64'] as string;
+    expect(await userData({}, 'Web')).toMatch(/SHELFSTACK_SESSIONS=mysql\n.*SHELFSTACK_MEMCACHED=cacheserver:11211\n/s);
+    expect(await userData({ sessions: 'memcached' }, 'Web')).toContain('SHELFSTACK_SESSIONS=memcached\n');
+    const cache = await userData({ memcachedMemory: '2G' }, 'Cache');
+    expect(cache).toContain('SHELFSTACK_MEMCACHED_MEMORY=2G\n');
+    expect(cache).toMatch(/^ {2}- memcached$/m);
+    expect(cache).not.toContain('SHELFSTACK_SESSIONS=');
   });
 });
 
@@ -115,6 +148,8 @@ describe('fleet parameters', () => {
     expect(checkFleetParams(raw)).toMatchObject({ record: 'www.example.com', subnets: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], fleetConcurrency: 1 });
     expect(checkFleetParams({ ...raw, ami: 'ami-0123456789abcdef0', fleetConcurrency: '' })).toMatchObject({ imageId: 'ami-0123456789abcdef0', fleetConcurrency: undefined });
     expect(() => checkFleetParams({ ...raw, sshCidr: '0.0.0.0' })).toThrow(/^param sshCidr must be an IPv4 CIDR/);
+    expect(() => checkFleetParams({ ...raw, sessions: 'redis' })).toThrow("param sessions must be 'mysql' or 'memcached' (got \"redis\")");
+    expect(() => checkFleetParams({ ...raw, memcachedMemory: '1 GB' })).toThrow(/^param memcachedMemory must be a size/);
   });
 
   it('fleet-check.js: the checked parameters with the fleet on, only the switch with it off', async () => {
