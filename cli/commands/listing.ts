@@ -13,7 +13,7 @@ rebuild  regenerate every manifest (listing/<book>.json) from audiobooks/ in S3
 sync     make DIR hold exactly one zero-length file per chunk of every manifest
          (DIR defaults to SHELFSTACK_LISTING_DIR; --book syncs one book)
 
-Needs SHELFSTACK_BUCKET and the AWS SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+Needs SHELFSTACK_BUCKET and the AWS SDK's usual variables.`;
 
 export const command: Command = {
   help,

@@ -51,6 +51,8 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
       }
     }
   })();
+  // Awaited below; when the chunk walk fails first, its own failure is the one reported.
+  manifestsListed.catch(() => undefined);
 
   const inFlight = new Set<Promise<void>>();
   const failures: Error[] = [];
