@@ -172,6 +172,11 @@ export function envName(key: ConfigKey): string {
   return SPEC[key].env;
 }
 
+/** Every key of the contract (`shelfstack doctor` checks those set). */
+export function configKeys(): ConfigKey[] {
+  return Object.keys(SPEC) as ConfigKey[];
+}
+
 /**
  * Reads the required keys (they must be set or have a default) and the optional ones (parsed when
  * set) from the environment. Throws a ConfigError naming the first variable at fault, or with
