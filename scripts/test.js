@@ -43,6 +43,8 @@ if (jestArgs.length === 0) run('npx', ['tsc', '--noEmit']);
 // leaves behind is its own and nobody else's: counted below, and a run that leaves any fails.
 const systemTmp = os.tmpdir();
 const runTmp = fs.mkdtempSync(path.join(systemTmp, 'shelfstack-test-run-'));
+// As /tmp is (mkdtemp makes it 0700): the tests run servers as other users (mariadb-install-db as mysql).
+fs.chmodSync(runTmp, 0o1777);
 const runDir = fs.mkdtempSync(path.join(systemTmp, 'shelfstack-jest-'));
 const results = path.join(runDir, 'results.json');
 // jest's cache stays where jest keeps it by default (os.tmpdir() before the change), across runs.
