@@ -8,7 +8,7 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-/** Bad arguments: shown with the command's help, exit 2. */
+/** Bad arguments: one line with a pointer to the command's --help, exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -22,7 +22,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
   try {
     return parseArgs({
-      args: argv,
+      args: negativeValues(argv, options),
       options: { ...options, config: { type: 'string' } },
       allowPositionals,
       strict: true,
@@ -30,6 +30,23 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O, 
   } catch (e: unknown) {
     throw new UsageError((e as Error).message.split('\n')[0]!);
   }
+}
+
+/**
+ * `--ttl -5` as `--ttl=-5`: parseArgs takes a value starting with a dash for an option and says
+ * "argument is ambiguous"; a number is a value, and the flag's own check says what is wrong with it.
+ */
+function negativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
 }
 
 /**
@@ -52,6 +69,9 @@ export function commandEnv(configFile: string | undefined, env: NodeJS.ProcessEn
 export function intFlag(value: string | undefined, flag: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${flag} must be a whole number ${range} (got ${JSON.stringify(value)})`);
+  }
   return n;
 }

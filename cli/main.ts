@@ -1,4 +1,5 @@
 import { ConfigError, ValidationError } from '../core/errors';
+import { explainAwsError } from './aws-errors';
 import { UsageError, type Command } from './command';
 
 /**
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
   listing: { summary: 'rebuild the manifests, or sync a listing directory', load: () => require('./commands/listing') },
   init: { summary: 'boot step: hosts block, listing, signal queue (cloud-init runs it)', load: () => require('./commands/init') },
   agent: { summary: "act on this instance's signals (listing, hosts, cache)", load: () => require('./commands/agent') },
+  doctor: { summary: 'check the settings, credentials, endpoints, bucket, queues and this instance, naming each fix', load: () => require('./commands/doctor') },
   db: { summary: 'database backups to S3 (backup, restore, list)', load: () => require('./commands/db') },
   ftp: { summary: 'the FTP(S) ingest server, and `ftp adduser`', load: () => require('./commands/ftp') },
   provision: { summary: 'print the cloud-init user-data of a role (web, db, ftp)', load: () => require('./commands/provision') },
@@ -29,14 +31,23 @@ const COMMANDS: Record<string, { summary: string; load: () => { command: Command
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   const lines = Object.entries(COMMANDS).map(([verb, c]) => `  ${verb.padEnd(width)}  ${c.summary}`);
-  return `usage: shelfstack <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`shelfstack <command> --help\` for a command's options.`;
+  return `usage: shelfstack <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`shelfstack <command> --help\` for a command's options.\n${COMMON_OPTIONS}`;
 }
+
+/** What every verb takes (command.ts parses --config for all of them), shown under each verb's help. */
+const COMMON_OPTIONS = `Every command also takes:
+  --config FILE  KEY=VALUE settings added to the environment (the environment wins over the file, a flag over both)
+  --help, -h     its help`;
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
-  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+  if (!verb) {
+    console.error(usage());
+    return 2;
+  }
+  if (verb === '--help' || verb === '-h' || verb === 'help') {
     console.log(usage());
-    return verb ? 0 : 2;
+    return 0;
   }
   const entry = COMMANDS[verb];
   if (!entry) {
@@ -46,17 +57,17 @@ export async function main(argv: string[]): Promise<number> {
   const { command } = entry.load();
   // Every verb takes --help (or -h): its help, before its own arguments are checked.
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.help);
+    console.log(`${command.help}\n\n${COMMON_OPTIONS}`);
     return 0;
   }
   try {
     return await command.run(rest);
   } catch (e: unknown) {
     if (e instanceof UsageError) {
-      console.error(`shelfstack ${verb}: ${e.message}\n\n${command.help}`);
+      console.error(`shelfstack ${verb}: ${e.message} (see shelfstack ${verb} --help)`);
       return 2;
     }
-    const reason = e instanceof ConfigError || e instanceof ValidationError ? e.message : describe(e);
+    const reason = e instanceof ConfigError || e instanceof ValidationError ? e.message : (explainAwsError(e) ?? describe(e));
     console.error(`shelfstack ${verb}: ${reason}`);
     return 1;
   }

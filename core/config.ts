@@ -34,11 +34,29 @@ function positiveInt(raw: string): number {
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
-/** Bytes, with an optional K/M/G/T suffix (binary units), as operators write disk budgets. */
+/**
+ * Bytes, with an optional K/M/G/T suffix, as operators write disk budgets. Units are binary
+ * whichever way they are written: 20G, 20GB and 20GiB are all 20 × 1024³ bytes.
+ */
 export function parseBytes(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(raw.trim());
-  if (!m) throw new Error(`must be a size such as 20G or 500000000 (got ${JSON.stringify(raw)})`);
-  return Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b?)$/i.exec(raw.trim());
+  if (!m) throw new Error(`must be a size such as 20G, 20GB or 500000000 (got ${JSON.stringify(raw)})`);
+  return Math.floor(Number(m[1]) * SIZE_UNITS[(m[2] ?? '').toLowerCase()]!);
+}
+
+/** A size that must hold something: a budget of 0 bytes would empty the cache on every sweep. */
+function positiveBytes(raw: string): number {
+  const bytes = parseBytes(raw);
+  if (bytes < 1) throw new Error(`must be more than 0 bytes (got ${JSON.stringify(raw)})`);
+  return bytes;
+}
+
+interface KeySpec {
+  env: string;
+  parse: Parser<unknown>;
+  fallback?: string;
+  /** A signing key, a password, a URL that may carry one: errors name the variable, never the value. */
+  secret?: boolean;
 }
 
 const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
@@ -65,6 +83,12 @@ function subnetIds(raw: string): string[] {
   return ids;
 }
 
+function positiveSeconds(raw: string): number {
+  const seconds = parseSeconds(raw);
+  if (seconds < 1) throw new Error(`must be more than 0 seconds (got ${JSON.stringify(raw)})`);
+  return seconds;
+}
+
 const clusterName: Parser<string> = (raw) => {
   const name = matching(CLUSTER_PATTERN, 'lowercase letters, digits and dashes')(raw);
   // The cluster is part of signal queue names; "-signal" in it would blur the prefix of another cluster.
@@ -81,10 +105,11 @@ const SPEC = {
   launchTemplate: { env: 'SHELFSTACK_LAUNCH_TEMPLATE', parse: text },
   listingDir: { env: 'SHELFSTACK_LISTING_DIR', parse: text },
   cacheDir: { env: 'SHELFSTACK_CACHE_DIR', parse: text },
-  cacheMaxBytes: { env: 'SHELFSTACK_CACHE_MAX_BYTES', parse: parseBytes },
-  cacheMaxAge: { env: 'SHELFSTACK_CACHE_MAX_AGE', parse: parseSeconds },
-  signingKey: { env: 'SHELFSTACK_SIGNING_KEY', parse: matching(/^.{16,}$/s, 'at least 16 characters') },
-  signingKeyPrevious: { env: 'SHELFSTACK_SIGNING_KEY_PREVIOUS', parse: matching(/^.{16,}$/s, 'at least 16 characters') },
+  cacheMaxBytes: { env: 'SHELFSTACK_CACHE_MAX_BYTES', parse: positiveBytes },
+  cacheMaxAge: { env: 'SHELFSTACK_CACHE_MAX_AGE', parse: positiveSeconds, fallback: '7d' },
+  // secret: its value never appears in an error (the reason does).
+  signingKey: { env: 'SHELFSTACK_SIGNING_KEY', parse: matching(/^.{16,}$/s, 'at least 16 characters'), secret: true },
+  signingKeyPrevious: { env: 'SHELFSTACK_SIGNING_KEY_PREVIOUS', parse: matching(/^.{16,}$/s, 'at least 16 characters'), secret: true },
   instanceId: { env: 'SHELFSTACK_INSTANCE_ID', parse: matching(/^[A-Za-z0-9_-]{1,40}$/, 'an instance id') },
   role: { env: 'SHELFSTACK_ROLE', parse: roles },
   healthPath: { env: 'SHELFSTACK_HEALTH_PATH', parse: matching(/^\/\S*$/, 'a URL path starting with /') },
@@ -126,13 +151,13 @@ const SPEC = {
   dbDevice: { env: 'SHELFSTACK_DB_DEVICE', parse: matching(/^\/dev\/(sd[f-p]|xvd[f-p])$/, 'a device name such as /dev/sdf'), fallback: '/dev/sdf' },
   // Sessions (issue 13): the web servers' PHP session store, the cache server, `shelfstack sessions`.
   sessions: { env: 'SHELFSTACK_SESSIONS', parse: parseSessionStore, fallback: 'mysql' },
-  sessionsMysqlUrl: { env: 'SHELFSTACK_SESSIONS_MYSQL_URL', parse: parseMysqlUrl },
+  sessionsMysqlUrl: { env: 'SHELFSTACK_SESSIONS_MYSQL_URL', parse: parseMysqlUrl, secret: true },
   sessionsTable: { env: 'SHELFSTACK_SESSIONS_TABLE', parse: matching(/^[A-Za-z0-9_$]{1,64}$/, 'a table name'), fallback: 'sessions' },
   sessionsColumns: { env: 'SHELFSTACK_SESSIONS_COLUMNS', parse: parseSessionColumns, fallback: 'id,data,access' },
   sessionsLifetime: { env: 'SHELFSTACK_SESSIONS_LIFETIME', parse: positiveInt, fallback: '1440' },
   memcached: { env: 'SHELFSTACK_MEMCACHED', parse: parseHostPort, fallback: 'cacheserver:11211' },
   sessionsPrefix: { env: 'SHELFSTACK_SESSIONS_PREFIX', parse: parseKeyPrefix, fallback: 'memc.sess.key.' },
-  memcachedMemory: { env: 'SHELFSTACK_MEMCACHED_MEMORY', parse: parseBytes, fallback: '1G' },
+  memcachedMemory: { env: 'SHELFSTACK_MEMCACHED_MEMORY', parse: positiveBytes, fallback: '1G' },
   memcachedAddress: { env: 'SHELFSTACK_MEMCACHED_ADDRESS', parse: matching(/^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$/, 'an IP address') },
   phpConfDir: { env: 'SHELFSTACK_PHP_CONF_DIR', parse: text, fallback: '/etc/php/8.2' },
   // Where servers launch (issue 9, deploy2): the stack's subnets (web slot www<N> in the
@@ -143,7 +168,7 @@ const SPEC = {
   // The address-less slots eip fills (core/server-slots.ts): each only when its template is set.
   ftpLaunchTemplate: { env: 'SHELFSTACK_FTP_LAUNCH_TEMPLATE', parse: text },
   cacheLaunchTemplate: { env: 'SHELFSTACK_CACHE_LAUNCH_TEMPLATE', parse: text },
-} satisfies Record<string, { env: string; parse: Parser<unknown>; fallback?: string }>;
+} satisfies Record<string, KeySpec>;
 
 type Spec = typeof SPEC;
 export type ConfigKey = keyof Spec;
@@ -154,32 +179,66 @@ export function envName(key: ConfigKey): string {
   return SPEC[key].env;
 }
 
+/** Every key of the contract (`shelfstack doctor` checks those set). */
+export function configKeys(): ConfigKey[] {
+  return Object.keys(SPEC) as ConfigKey[];
+}
+
 /**
  * Reads the required keys (they must be set or have a default) and the optional ones (parsed when
- * set) from the environment. Throws a ConfigError naming the first variable at fault.
+ * set) from the environment. Throws a ConfigError naming the first variable at fault, or with
+ * `{ allErrors: true }` (a server's start) one that names every variable at fault, one per line.
  */
 export function loadConfig<R extends ConfigKey, O extends ConfigKey = never>(
   env: Env,
   required: readonly R[],
   optional: readonly O[] = [],
+  mode: { allErrors?: boolean } = {},
 ): Pick<Config, R> & Partial<Pick<Config, O>> {
+  const { config, errors } = readConfig(env, required, optional);
+  if (mode.allErrors && errors.length > 1) throw new ConfigErrors(errors);
+  if (errors.length) throw errors[0]!;
+  return config;
+}
+
+/** Every key read, and a ConfigError for each one at fault (in the order asked). */
+export function readConfig<R extends ConfigKey, O extends ConfigKey = never>(
+  env: Env,
+  required: readonly R[],
+  optional: readonly O[] = [],
+): { config: Pick<Config, R> & Partial<Pick<Config, O>>; errors: ConfigError[] } {
   const out: Partial<Config> = {};
+  const errors: ConfigError[] = [];
   const read = (key: ConfigKey, mustHave: boolean) => {
-    const spec: { env: string; parse: Parser<unknown>; fallback?: string } = SPEC[key];
+    const spec: KeySpec = SPEC[key];
     const raw = env[spec.env]?.trim() || spec.fallback;
     if (raw === undefined) {
-      if (mustHave) throw new ConfigError(spec.env, 'is required but not set');
+      if (mustHave) errors.push(new ConfigError(spec.env, 'is required but not set'));
       return;
     }
     try {
       (out as Record<string, unknown>)[key] = spec.parse(raw);
     } catch (e: unknown) {
-      throw new ConfigError(spec.env, (e as Error).message);
+      const reason = e instanceof Error ? e.message : String(e);
+      errors.push(new ConfigError(spec.env, spec.secret ? withoutValue(reason, raw) : reason));
     }
   };
   required.forEach((k) => read(k, true));
   optional.forEach((k) => read(k, false));
-  return out as Pick<Config, R> & Partial<Pick<Config, O>>;
+  return { config: out as Pick<Config, R> & Partial<Pick<Config, O>>, errors };
+}
+
+/** A parser's reason without the value it quotes: `(got "…")` goes, and so does any copy of it. */
+function withoutValue(reason: string, raw: string): string {
+  return reason.replace(/\s*\(got [\s\S]*\)$/, '').split(raw).join('…');
+}
+
+/** Several variables at fault: each named on its own line. */
+export class ConfigErrors extends ConfigError {
+  override name = 'ConfigErrors';
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map((e) => e.variable).join(', '), `are not usable:\n${errors.map((e) => `  ${e.message}`).join('\n')}`);
+  }
 }
 
 /** `KEY=VALUE` lines of a `--config FILE` (comments with #, optional quotes). The environment wins over it. */

@@ -1,4 +1,4 @@
-import { isValidBook, isValidFile } from './keys';
+import { chunkNameProblem } from './chunk-rule';
 
 /**
  * Who may write where on the FTP server, and where an upload goes once it has arrived. Paths are
@@ -32,7 +32,7 @@ export type UploadRoute =
   | { kind: 'quarantine'; reason: string };
 
 /**
- * Where a finished upload goes, from its path alone (the MPEG check of a chunk's bytes comes after):
+ * Where a finished upload goes, from its path alone (core/chunk-rule.ts; the check of a chunk's bytes comes after):
  * `audiobooks/<book>/<file>.mp3` → S3; `samples/…`, `podcasts/…` → the master copy on replserver;
  * a partner's `shared/…` stays; anything else is quarantined with the reason.
  */
@@ -44,8 +44,6 @@ export function routeUpload(role: FtpRole, relPath: string): UploadRoute {
   if (top === 'samples' || top === 'podcasts') return { kind: 'replicate', relPath: parts.join('/') };
   if (parts.length !== 3) return { kind: 'quarantine', reason: 'an audiobook chunk must be at audiobooks/<book>/<file>.mp3' };
   const [, book, file] = parts as [string, string, string];
-  if (!isValidBook(book)) return { kind: 'quarantine', reason: `not a book code: ${book}` };
-  if (!/\.mp3$/i.test(file)) return { kind: 'quarantine', reason: 'an audiobook chunk must be an .mp3 file' };
-  if (!isValidFile(file)) return { kind: 'quarantine', reason: 'file name cannot be a chunk name' };
-  return { kind: 'chunk', book, file };
+  const problem = chunkNameProblem(book, file);
+  return problem ? { kind: 'quarantine', reason: problem } : { kind: 'chunk', book, file };
 }

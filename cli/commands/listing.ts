@@ -4,6 +4,7 @@ import { ListingSync } from '../../instance/listing-sync';
 import { createLogger } from '../../instance/logger';
 import { commandEnv, intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 import { createProgress, noProgress } from '../progress';
+import { countOf } from '../plural';
 import { formatRebuildSummary, rebuildListing } from '../ops/listing-rebuild';
 
 const help = `usage: shelfstack listing rebuild [--dry-run] [--concurrency N] [--quiet]
@@ -13,7 +14,7 @@ rebuild  regenerate every manifest (listing/<book>.json) from audiobooks/ in S3
 sync     make DIR hold exactly one zero-length file per chunk of every manifest
          (DIR defaults to SHELFSTACK_LISTING_DIR; --book syncs one book)
 
-Needs SHELFSTACK_BUCKET and the AWS SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+Needs SHELFSTACK_BUCKET and the AWS SDK's usual variables.`;
 
 export const command: Command = {
   help,
@@ -60,8 +61,8 @@ export const command: Command = {
       progress.done();
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
-        `listing sync: ${s.books} books; added ${s.added}, replaced ${s.replaced}, removed ${s.removed}, unchanged ${s.unchanged}; ` +
-          `${s.listPages} LIST pages, ${s.manifestGets} manifest GETs${s.errors ? `, ${s.errors} unreadable manifests` : ''}; ${secs}s`,
+        `listing sync: ${countOf(s.books, 'book')}; added ${s.added}, replaced ${s.replaced}, removed ${s.removed}, unchanged ${s.unchanged}; ` +
+          `${countOf(s.listPages, 'LIST page')}, ${countOf(s.manifestGets, 'manifest GET')}${s.errors ? `, ${countOf(s.errors, 'unreadable manifest')}` : ''}; ${secs}s`,
       );
       return s.errors ? 1 : 0;
     }

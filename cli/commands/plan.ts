@@ -14,7 +14,7 @@ slots and the db slot it would fill. Nothing is changed; \`shelfstack apply\` do
 
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
 SDK's usual variables; SHELFSTACK_LAUNCH_TEMPLATE, SHELFSTACK_DB_LAUNCH_TEMPLATE and
-SHELFSTACK_SUBNETS name what launches would use. --config FILE adds KEY=VALUE settings.`;
+SHELFSTACK_SUBNETS name what launches would use.`;
 
 export async function runPlan(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } });

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../core/config';
 import { signedPath } from '../../core/signing';
-import { commandEnv, parseCommandArgs, UsageError, type Command } from '../command';
+import { commandEnv, intFlag, parseCommandArgs, UsageError, type Command } from '../command';
 
 const help = `usage: shelfstack sign <book>/<file> [--ttl SECONDS] [--base URL] [--customer ID]
 
@@ -8,7 +8,7 @@ Prints a signed download link for one chunk, valid for --ttl seconds (default 14
 --base is the web server's address (default http://127.0.0.1:8080); --customer adds a customer
 id that the signature covers and the access log shows.
 
-Needs SHELFSTACK_SIGNING_KEY. --config FILE adds KEY=VALUE settings.`;
+Needs SHELFSTACK_SIGNING_KEY.`;
 
 export const command: Command = {
   help,
@@ -22,8 +22,7 @@ export const command: Command = {
     const target = positionals[0]!;
     const slash = target.indexOf('/');
     if (slash < 0) throw new UsageError('the chunk must be written <book>/<file>');
-    const ttl = values.ttl === undefined ? 14_400 : Number(values.ttl);
-    if (!Number.isInteger(ttl) || ttl < 1) throw new UsageError('--ttl must be a positive number of seconds');
+    const ttl = intFlag(values.ttl, 'ttl', 14_400);
     let base: URL;
     try {
       base = new URL(values.base ?? 'http://127.0.0.1:8080');

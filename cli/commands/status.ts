@@ -12,7 +12,7 @@ attachment (instance, device, state) and its holder's health, the hosts file's a
 listing's freshness. Changes nothing.
 
 Needs SHELFSTACK_CLUSTER, SHELFSTACK_BUCKET, SHELFSTACK_ZONE_ID, SHELFSTACK_RECORD and the AWS
-SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+SDK's usual variables.`;
 
 export async function runStatus(argv: string[], io: FleetIoFactory = defaultFleetIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {});

@@ -26,7 +26,7 @@ endpoints for the agent there, on loopback only: POST /admin/cache/sweep, POST /
 
 Needs SHELFSTACK_BUCKET, SHELFSTACK_LISTING_DIR, SHELFSTACK_CACHE_DIR, SHELFSTACK_CACHE_MAX_BYTES,
 SHELFSTACK_CACHE_MAX_AGE and SHELFSTACK_SIGNING_KEY (SHELFSTACK_SIGNING_KEY_PREVIOUS while rotating),
-and the AWS SDK's usual variables. --config FILE adds KEY=VALUE settings.`;
+and the AWS SDK's usual variables.`;
 
 function nonNegativeInt(raw: string | undefined, fallback: number, flag: string): number {
   if (raw === undefined) return fallback;
@@ -60,6 +60,7 @@ export const command: Command = {
       commandEnv(values.config),
       ['bucket', 'listingDir', 'cacheDir', 'cacheMaxBytes', 'cacheMaxAge', 'signingKey'],
       ['signingKeyPrevious', 'instanceId', 'cacheAdminUrl'],
+      { allErrors: true },
     );
     if (values.check) {
       console.log('web: configuration ok');

@@ -3,11 +3,14 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CHUNK_PREFIX, formatChunkKey, isValidBook, isValidFile } from '../../core/keys';
+import { chunkNameProblem } from '../../core/chunk-rule';
+import { CHUNK_PREFIX, formatChunkKey, isValidBook } from '../../core/keys';
 import { bareEtag } from '../../core/manifest';
 import { mapSettled } from '../../core/concurrency';
 import { listPages } from '../../cloud/s3';
 import { DEFAULT_PART_SIZE, uploadFile } from '../../cloud/s3-upload';
+import { chunkFileProblem } from '../../instance/chunk-file';
+import { countOf } from '../plural';
 import { noProgress, type Progress } from '../progress';
 
 export interface LocalChunk {
@@ -21,7 +24,10 @@ export interface ImportSummary {
   uploaded: number;
   uploadedBytes: number;
   skipped: number;
+  /** Files that are not chunks (core/chunk-rule.ts, the rule FTP ingest quarantines by): left alone. */
   rejected: { path: string; reason: string }[];
+  /** Files whose bytes are not an mp3 but were uploaded anyway (--force). */
+  forced: { path: string; reason: string }[];
   failed: { path: string; reason: string }[];
   /** Chunks not uploaded because the run was interrupted; the next run does them. */
   interrupted: number;
@@ -37,6 +43,8 @@ export interface ImportOptions {
   partSize?: number;
   partsInFlight?: number;
   dryRun?: boolean;
+  /** Upload files whose bytes fail the chunk check (they are reported as forced). */
+  force?: boolean;
   progress?: Progress;
   signal?: AbortSignal;
   /** Keys per LIST page of the walk of what S3 already holds. */
@@ -45,10 +53,18 @@ export interface ImportOptions {
 
 export { DEFAULT_PART_SIZE };
 
-/** `<dir>/<book>/<file>.mp3`: every chunk of an old library, and what cannot be one (with why). */
-export async function scanLibrary(dir: string): Promise<{ chunks: LocalChunk[]; rejected: ImportSummary['rejected'] }> {
+/**
+ * `<dir>/<book>/<file>.mp3`: every chunk of an old library, and what cannot be one (with why), by
+ * the rule FTP ingest applies (core/chunk-rule.ts). With `force`, files named as chunks whose
+ * bytes fail the check are chunks too, and listed as forced.
+ */
+export async function scanLibrary(
+  dir: string,
+  opts: { force?: boolean } = {},
+): Promise<{ chunks: LocalChunk[]; rejected: ImportSummary['rejected']; forced: ImportSummary['forced'] }> {
   const chunks: LocalChunk[] = [];
   const rejected: ImportSummary['rejected'] = [];
+  const forced: ImportSummary['forced'] = [];
   for (const bookEntry of await readdir(dir, { withFileTypes: true })) {
     const bookPath = path.join(dir, bookEntry.name);
     if (!bookEntry.isDirectory()) {
@@ -56,19 +72,27 @@ export async function scanLibrary(dir: string): Promise<{ chunks: LocalChunk[]; 
       continue;
     }
     if (!isValidBook(bookEntry.name)) {
-      rejected.push({ path: bookPath, reason: 'folder name is not a book code' });
+      rejected.push({ path: bookPath, reason: `not a book code: ${bookEntry.name}` });
       continue;
     }
     for (const fileEntry of await readdir(bookPath, { withFileTypes: true })) {
       const filePath = path.join(bookPath, fileEntry.name);
-      if (!fileEntry.isFile()) rejected.push({ path: filePath, reason: 'not a regular file' });
-      else if (!/\.mp3$/i.test(fileEntry.name)) rejected.push({ path: filePath, reason: 'not an .mp3 file' });
-      else if (!isValidFile(fileEntry.name)) rejected.push({ path: filePath, reason: 'file name cannot be an S3 chunk name' });
-      else chunks.push({ book: bookEntry.name, file: fileEntry.name, path: filePath, size: (await stat(filePath)).size });
+      const problem = fileEntry.isFile() ? chunkNameProblem(bookEntry.name, fileEntry.name) : 'not a regular file';
+      if (problem) {
+        rejected.push({ path: filePath, reason: problem });
+        continue;
+      }
+      const content = await chunkFileProblem(filePath);
+      if (content && !opts.force) {
+        rejected.push({ path: filePath, reason: content });
+        continue;
+      }
+      if (content) forced.push({ path: filePath, reason: content });
+      chunks.push({ book: bookEntry.name, file: fileEntry.name, path: filePath, size: (await stat(filePath)).size });
     }
   }
   chunks.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { chunks, rejected };
+  return { chunks, rejected, forced };
 }
 
 /**
@@ -114,14 +138,14 @@ export async function importLibrary(opts: ImportOptions): Promise<ImportSummary>
   const { s3, bucket } = opts;
   const partSize = opts.partSize ?? DEFAULT_PART_SIZE;
   const progress = opts.progress ?? noProgress;
-  const { chunks, rejected } = await scanLibrary(opts.dir);
+  const { chunks, rejected, forced } = await scanLibrary(opts.dir, { force: opts.force });
 
   const remote = new Map<string, { size: number; etag: string }>();
   for await (const page of listPages(s3, bucket, CHUNK_PREFIX, { signal: opts.signal, pageSize: opts.pageSize })) {
     for (const o of page) remote.set(o.key, { size: o.size, etag: bareEtag(o.etag) });
   }
 
-  const summary: ImportSummary = { uploaded: 0, uploadedBytes: 0, skipped: 0, rejected, failed: [], interrupted: 0, seconds: 0 };
+  const summary: ImportSummary = { uploaded: 0, uploadedBytes: 0, skipped: 0, rejected, forced, failed: [], interrupted: 0, seconds: 0 };
   progress.total(chunks.reduce((n, c) => n + c.size, 0));
   const results = await mapSettled(chunks, opts.concurrency ?? 4, async (chunk) => {
     opts.signal?.throwIfAborted();
@@ -155,8 +179,8 @@ function mb(bytes: number): string {
 
 export function formatImportSummary(s: ImportSummary, dryRun = false): string {
   return (
-    `import: ${dryRun ? 'would upload' : 'uploaded'} ${s.uploaded} chunks (${mb(s.uploadedBytes)}), ` +
-    `skipped ${s.skipped} already in S3, rejected ${s.rejected.length}, failed ${s.failed.length}` +
+    `import: ${dryRun ? 'would upload' : 'uploaded'} ${countOf(s.uploaded, 'chunk')} (${mb(s.uploadedBytes)}), ` +
+    `skipped ${s.skipped} already in S3, rejected ${s.rejected.length}${s.forced.length ? `, forced ${s.forced.length}` : ''}, failed ${s.failed.length}` +
     `${s.interrupted ? `, ${s.interrupted} left for the next run` : ''}; ${s.seconds.toFixed(1)}s`
   );
 }

@@ -3,6 +3,7 @@ import { CHUNK_PREFIX, formatManifestKey, MANIFEST_PREFIX, parseManifestKey, try
 import { bareEtag, buildManifest, plainPutEtag, serializeManifest, type ListedObject } from '../../core/manifest';
 import { deleteKey, isPreconditionFailed, listPages, putTextConditional } from '../../cloud/s3';
 import { reconcileBook } from '../../functions/commons/reconcile-book';
+import { countOf } from '../plural';
 import { noProgress, type Progress } from '../progress';
 
 export interface RebuildSummary {
@@ -51,6 +52,8 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
       }
     }
   })();
+  // Awaited below; when the chunk walk fails first, its own failure is the one reported.
+  manifestsListed.catch(() => undefined);
 
   const inFlight = new Set<Promise<void>>();
   const failures: Error[] = [];
@@ -124,6 +127,6 @@ export async function rebuildListing(opts: RebuildOptions): Promise<RebuildSumma
 
 export function formatRebuildSummary(s: RebuildSummary, dryRun = false): string {
   const verb = dryRun ? 'would write' : 'written';
-  const skipped = s.skippedKeys ? `, ${s.skippedKeys} keys that are not chunks skipped` : '';
-  return `listing rebuild: ${s.books} books, ${s.chunks} chunks; manifests ${verb} ${s.written}, deleted ${s.deleted}, unchanged ${s.unchanged}${skipped}; ${s.seconds.toFixed(1)}s`;
+  const skipped = s.skippedKeys ? `, ${countOf(s.skippedKeys, 'key')} that are not chunks skipped` : '';
+  return `listing rebuild: ${countOf(s.books, 'book')}, ${countOf(s.chunks, 'chunk')}; manifests ${verb} ${s.written}, deleted ${s.deleted}, unchanged ${s.unchanged}${skipped}; ${s.seconds.toFixed(1)}s`;
 }

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { uploadFile } from '../../cloud/s3-upload';
 import { routeUpload, type FtpRole } from '../../core/ftp-ingest';
 import { formatChunkKey } from '../../core/keys';
-import { id3v2Length, isMpegFrameHeader } from '../../core/mpeg';
+import { chunkFileProblem } from '../chunk-file';
 import { silentLogger, type Logger } from '../logger';
 
 export interface IngestOptions {
@@ -174,7 +174,7 @@ export class Ingest {
         this.logger.info({ user: meta.user, path: meta.relPath }, 'ftp_replicated');
         return;
       }
-      const problem = (await checkChunk(data)) ?? this.opts.refuseKey?.(formatChunkKey(route));
+      const problem = (await chunkFileProblem(data)) ?? this.opts.refuseKey?.(formatChunkKey(route));
       if (problem) return await this.toQuarantine(id, meta, problem);
       const key = formatChunkKey(route);
       await uploadFile(this.opts.s3, { bucket: this.opts.bucket, key, path: data, contentType: 'audio/mpeg' });
@@ -218,23 +218,5 @@ export class Ingest {
       child.on('error', reject);
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`rsync exited ${code}: ${err.trim().split('\n')[0]}`))));
     });
-  }
-}
-
-/** Why a file cannot be an audiobook chunk, or undefined when it can. */
-async function checkChunk(file: string): Promise<string | undefined> {
-  const { size } = await stat(file);
-  if (size === 0) return 'empty file';
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(10);
-    await handle.read(head, 0, 10, 0);
-    const offset = id3v2Length(head);
-    const frame = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(frame, 0, 4, offset);
-    if (bytesRead < 4 || !isMpegFrameHeader(frame)) return 'no MPEG audio frame header: not an mp3';
-    return undefined;
-  } finally {
-    await handle.close();
   }
 }

@@ -65,10 +65,13 @@ const ROUTE = /^\/audiobooks\/([^/]*)\/([^/]*)$/;
 
 /**
  * The chunk a raw request path names, decoded exactly once and checked against the key scheme
- * before anything touches the disk or S3: `..`, encoded slashes, backslashes and NUL fail here.
+ * before anything touches the disk or S3: `..`, encoded slashes, backslashes and NUL fail here
+ * (400), and so does any other path under /audiobooks/ that is not `<book>/<file>`; a path
+ * elsewhere is not ours (undefined: 404).
  */
 export function parseDownloadPath(rawPath: string): ChunkRef | undefined {
   const m = ROUTE.exec(rawPath);
+  if (!m && rawPath.startsWith('/audiobooks/')) throw new ValidationError('not a chunk path: /audiobooks/<book>/<file>');
   if (!m) return undefined;
   let ref: ChunkRef;
   try {

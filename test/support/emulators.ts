@@ -41,6 +41,14 @@ export function useEmulators(bucket = 'shelfstack-test'): Emulators {
   return ctx;
 }
 
+/**
+ * A fresh temp folder, removed when the test file is done (by test/support/environment.js, after
+ * the file's own afterAll hooks have stopped whatever wrote there).
+ */
 export async function tempDir(prefix = 'shelfstack-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const dirs = (globalThis as { __shelfstackTempDirs?: string[] }).__shelfstackTempDirs;
+  if (!dirs) throw new Error('tempDir() needs the jest environment of test/support/environment.js');
+  dirs.push(dir);
+  return dir;
 }

@@ -2,14 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { rebuildListing } from '../../../cli/ops/listing-rebuild';
-import { importLibrary, localEtags, scanLibrary } from '../../../cli/ops/import-library';
+import { formatImportSummary, importLibrary, localEtags, scanLibrary } from '../../../cli/ops/import-library';
 import { getText, listAll } from '../../../cloud/s3';
 import { s3ClientOptions } from '../../../cloud/clients';
 import { parseManifest } from '../../../core/manifest';
+import { MP3_FRAME_HEADER } from '../../../core/mpeg';
 import { useEmulators, tempDir } from '../../support/emulators';
 import { countRequests } from '../../support/request-counter';
 
 const emu = useEmulators('shelfstack-rebuild-test');
+
+/** Bytes that pass the chunk check (an MPEG frame header first), then `body`. */
+const mp3 = (body: string | Buffer) => Buffer.concat([Buffer.from(MP3_FRAME_HEADER), Buffer.from(body)]);
 
 /** A library of `books` books with `perBook` small chunks each, `<dir>/<book>/<book> part_<n>.mp3`. */
 async function makeLibrary(books: number, perBook: number, prefix = 'L'): Promise<string> {
@@ -17,7 +21,7 @@ async function makeLibrary(books: number, perBook: number, prefix = 'L'): Promis
   for (let b = 0; b < books; b++) {
     const book = `${prefix}${String(b).padStart(4, '0')}`;
     await mkdir(path.join(dir, book));
-    for (let c = 1; c <= perBook; c++) await writeFile(path.join(dir, book, `${book} part+${c}.mp3`), `${book}-${c}`);
+    for (let c = 1; c <= perBook; c++) await writeFile(path.join(dir, book, `${book} part+${c}.mp3`), mp3(`${book}-${c}`));
   }
   return dir;
 }
@@ -108,7 +112,7 @@ describe('import and rebuild', () => {
     const dir = await tempDir('shelfstack-big-');
     await mkdir(path.join(dir, 'BIG1'));
     const file = path.join(dir, 'BIG1', 'Kapitel Über_1.mp3');
-    await writeFile(file, Buffer.alloc(11 * 1024 * 1024, 7));
+    await writeFile(file, mp3(Buffer.alloc(11 * 1024 * 1024 - 4, 7)));
     const partSize = 5 * 1024 * 1024;
     const s3 = new S3Client({ ...s3ClientOptions(), endpoint: emu.s3Server.endpoint });
     const uploads = countUploads(s3);
@@ -126,7 +130,7 @@ describe('import and rebuild', () => {
   it('re-uploads a chunk whose content changed at the same size', async () => {
     const dir = await makeLibrary(1, 1, 'C');
     await importLibrary({ s3: emu.s3, bucket: emu.bucket, dir });
-    await writeFile(path.join(dir, 'C0000', 'C0000 part+1.mp3'), 'C0000-X');
+    await writeFile(path.join(dir, 'C0000', 'C0000 part+1.mp3'), mp3('C0000-X'));
     expect(await importLibrary({ s3: emu.s3, bucket: emu.bucket, dir })).toMatchObject({ uploaded: 1, skipped: 0 });
   });
 
@@ -139,9 +143,32 @@ describe('import and rebuild', () => {
     const { chunks, rejected } = await scanLibrary(dir);
     expect(chunks).toEqual([]);
     expect(rejected.map((r) => [path.basename(r.path), r.reason]).sort()).toEqual([
-      ['bad book', 'folder name is not a book code'],
-      ['cover.jpg', 'not an .mp3 file'],
+      ['bad book', 'not a book code: bad book'],
+      ['cover.jpg', 'an audiobook chunk must be an .mp3 file'],
       ['loose.mp3', 'not in a book folder'],
     ]);
+  });
+
+  it('rejects what FTP ingest would quarantine for its bytes, and uploads it with force', async () => {
+    const dir = await tempDir('shelfstack-bytes-');
+    await mkdir(path.join(dir, 'NOISE1'));
+    await writeFile(path.join(dir, 'NOISE1', 'random_1.mp3'), Buffer.from('0123456789'));
+    await writeFile(path.join(dir, 'NOISE1', 'empty_2.mp3'), '');
+    await writeFile(path.join(dir, 'NOISE1', 'good_3.mp3'), mp3('ok'));
+    const plain = await importLibrary({ s3: emu.s3, bucket: emu.bucket, dir });
+    expect(plain).toMatchObject({ uploaded: 1, forced: [] });
+    expect(plain.rejected.map((r) => [path.basename(r.path), r.reason]).sort()).toEqual([
+      ['empty_2.mp3', 'empty file'],
+      ['random_1.mp3', 'no MPEG audio frame header: not an mp3'],
+    ]);
+    expect(formatImportSummary(plain)).toMatch(/^import: uploaded 1 chunk \(0\.0 MB\), skipped 0 already in S3, rejected 2, failed 0; /);
+    await expect(emu.s3.send(new HeadObjectCommand({ Bucket: emu.bucket, Key: 'audiobooks/NOISE1/random_1.mp3' }))).rejects.toThrow();
+
+    const forced = await importLibrary({ s3: emu.s3, bucket: emu.bucket, dir, force: true });
+    expect(forced).toMatchObject({ uploaded: 2, skipped: 1, rejected: [] });
+    expect(forced.forced.map((f) => path.basename(f.path)).sort()).toEqual(['empty_2.mp3', 'random_1.mp3']);
+    expect(formatImportSummary(forced)).toMatch(/uploaded 2 chunks .* rejected 0, forced 2, failed 0;/);
+    const head = await emu.s3.send(new HeadObjectCommand({ Bucket: emu.bucket, Key: 'audiobooks/NOISE1/random_1.mp3' }));
+    expect(head.ContentLength).toBe(10);
   });
 });

@@ -196,6 +196,6 @@ describe('shelfstack sessions (the command)', () => {
     expect(help.stdout).toContain('--dry-run');
     const wrong = await runCli(['sessions', 'status', '--dry-run'], env());
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr.split('\n')[0]).toBe('shelfstack sessions: --dry-run does not apply to "status"');
+    expect(wrong.stderr.split('\n')[0]).toBe('shelfstack sessions: --dry-run does not apply to "status" (see shelfstack sessions --help)');
   });
 });

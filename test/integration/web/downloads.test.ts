@@ -212,14 +212,18 @@ describe('who may download', () => {
     ['a NUL', '/audiobooks/B0001/Red%20Flower_1.mp3%00.txt'],
     ['bad percent-encoding', '/audiobooks/B0001/%E0%A4%A'],
     ['deeper paths', '/audiobooks/B0001/../../../../etc/passwd'],
-  ])('%s gets a 4xx and never reaches the listing, the cache or S3', async (_what, rawPath) => {
+    ['a book with no file', '/audiobooks/B0001'],
+  ])('%s gets 400 (README "Downloads") and never reaches the listing, the cache or S3', async (_what, rawPath) => {
     const requestsBefore = proxy.requests;
     const lookupsBefore = web.listingLookups.length;
     const r = await fetchRaw(web.url, `${rawPath}?expires=9999999999&signature=${'A'.repeat(43)}`);
-    expect(r.status).toBeGreaterThanOrEqual(400);
-    expect(r.status).toBeLessThan(500);
+    expect(r.status).toBe(400);
     expect(proxy.requests).toBe(requestsBefore);
     expect(web.listingLookups.length).toBe(lookupsBefore);
+  });
+
+  test.each(['/listing/B0001.json', '/etc/passwd', '/audiobook/B0001/x.mp3'])('%s, outside /audiobooks/, gets 404', async (rawPath) => {
+    expect((await fetchRaw(web.url, rawPath)).status).toBe(404);
   });
 
   test('the access log never holds the signature, but names the chunk and the customer', async () => {

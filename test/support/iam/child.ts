@@ -7,7 +7,7 @@ import { Stack, type StackParams } from './template';
 // The instance role a forked server process runs under, as on EC2: the command's own server role
 // (`ftp` runs on the FTP server, `db` on the database server, `web` and `listing sync` on web
 // servers), else the server's role tag (SHELFSTACK_ROLE) for what runs on every server (init, agent).
-// Operator commands (import, listing rebuild, plan, apply, status, …) run with the operator's own
+// Operator commands (import, listing rebuild, plan, apply, status, doctor, …) run with the operator's own
 // credentials: no role of the stack, nothing to check.
 const BY_COMMAND: Record<string, string> = { ftp: 'ftp', db: 'db', web: 'web', listing: 'web' };
 const ROLE_OF_TAG: Record<string, string> = { web: 'WebInstanceRole', db: 'DbInstanceRole', repl: 'DbInstanceRole', ftp: 'FtpInstanceRole' };

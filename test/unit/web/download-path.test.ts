@@ -9,10 +9,15 @@ describe('the chunk a request path names', () => {
     expect(parseDownloadPath('/audiobooks/B0001/%252e%252e')).toEqual({ book: 'B0001', file: '%2e%2e' });
   });
 
-  test('is not a download route when the shape is wrong', () => {
-    expect(parseDownloadPath('/audiobooks/B0001')).toBeUndefined();
-    expect(parseDownloadPath('/audiobooks/B0001/a/b.mp3')).toBeUndefined();
+  test('is not a download route outside /audiobooks/', () => {
     expect(parseDownloadPath('/listing/B0001.json')).toBeUndefined();
+    expect(parseDownloadPath('/audiobooks')).toBeUndefined();
+  });
+
+  test('is a ValidationError (400) under /audiobooks/ in any other shape than <book>/<file>', () => {
+    expect(() => parseDownloadPath('/audiobooks/B0001')).toThrow(ValidationError);
+    expect(() => parseDownloadPath('/audiobooks/B0001/a/b.mp3')).toThrow(ValidationError);
+    expect(() => parseDownloadPath('/audiobooks/../listing/B0001.json')).toThrow(ValidationError);
   });
 
   test.each([
