@@ -39,7 +39,10 @@ export function functionMetrics(cluster: string, fn: string, opts: { own?: boole
 
 /** One `Runs` count per invocation, by outcome: what the response says, `malformed` or `failed`. */
 function countRuns<R>(runs: Metrics, outcomeOf: (response: R) => string): MiddlewareObj {
-  const count = (outcome: string) => runs.addDimension('outcome', outcome).addMetric(RUNS_METRIC, MetricUnit.Count, 1);
+  // Returns nothing: a middleware that returns a value replaces the response (and swallows an error).
+  const count = (outcome: string): void => {
+    runs.addDimension('outcome', outcome).addMetric(RUNS_METRIC, MetricUnit.Count, 1);
+  };
   return {
     after: (request) => count(outcomeOf(request.response as R)),
     onError: (request) => count(request.error instanceof ValidationError ? 'malformed' : 'failed'),

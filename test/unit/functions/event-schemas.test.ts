@@ -8,7 +8,7 @@ import { noticeOf, UploadBodySchema, UploadRecordSchema } from '../../../functio
 const raw = (name: string) => readFileSync(path.join(__dirname, '../../../events', name), 'utf8');
 const json = (name: string) => JSON.parse(raw(name));
 const notice = (body: unknown) => noticeOf(UploadBodySchema.parse(body));
-const withKey = (key: string, patch: (r: Record<string, any>) => void = () => undefined) => {
+const withKey = (key: string, patch: (r: { requestParameters: { sourceIPAddress: string } }) => void = () => undefined) => {
   const event = json('s3-put-encoded-key.json');
   event.Records[0].s3.object.key = key;
   patch(event.Records[0]);
