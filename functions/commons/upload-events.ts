@@ -35,7 +35,7 @@ const ObjectRecord = S3Record.pick({ eventSource: true, eventName: true }).exten
 /** S3 sends one `s3:TestEvent` when the notification is configured: no Records. */
 const TestEvent = z.object({ Event: z.literal('s3:TestEvent') });
 
-export const UploadBodySchema = JSONStringified(z.union([TestEvent, S3Schema.pick({}).extend({ Records: z.array(ObjectRecord).min(1) })]));
+export const UploadBodySchema = JSONStringified(z.union([TestEvent, S3Schema.extend({ Records: z.array(ObjectRecord).min(1) })]));
 
 /** What one message asks the listing to do: nothing (a test event) or re-list some books. */
 export type UploadNotice = { kind: 'test' } | { kind: 'books'; books: string[]; ignoredKeys: string[] };
