@@ -54,19 +54,16 @@ export function parseScaleRules(raw: string): ScaleRule[] {
  * "scheduledTime"?: ISO 8601}`. The scale-out date comes from the schedule's own time, so a
  * retried invocation on a later day still counts as the day it was meant for.
  */
-const inputSchema = z.object({
+export const ScaleInputSchema = z.object({
   action: z.enum(['scale-out', 'drain', 'terminate']),
   rule: z.string().optional(),
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
 });
+export type ScaleInput = z.infer<typeof ScaleInputSchema>;
 
-export function parseScaleInput(input: unknown, rules: readonly ScaleRule[], now: Date): ScaleAction {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`invalid scale input at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
-  }
-  const { action, rule: name, scheduledTime } = parsed.data;
+/** The action a parsed input asks for, with its rule resolved; an unknown or missing rule throws. */
+export function scaleActionOf(input: ScaleInput, rules: readonly ScaleRule[], now: Date): ScaleAction {
+  const { action, rule: name, scheduledTime } = input;
   if (action === 'terminate') return { action };
   const rule = name === undefined ? undefined : rules.find((r) => r.name === name);
   if (name !== undefined && !rule) throw new ValidationError(`unknown scale rule ${JSON.stringify(name)}`);
@@ -74,4 +71,14 @@ export function parseScaleInput(input: unknown, rules: readonly ScaleRule[], now
   if (!rule) throw new ValidationError('scale-out needs a rule');
   const date = (scheduledTime ? new Date(scheduledTime) : now).toISOString().slice(0, 10);
   return { action, rule: rule.name, count: rule.count, date };
+}
+
+/** An input not yet parsed (the CLI, tests) → its action; what the scale function's parser does in Lambda. */
+export function parseScaleInput(input: unknown, rules: readonly ScaleRule[], now: Date): ScaleAction {
+  const parsed = ScaleInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`invalid scale input at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return scaleActionOf(parsed.data, rules, now);
 }

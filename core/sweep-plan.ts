@@ -1,29 +1,15 @@
-import { z } from 'zod';
-import { ValidationError } from './errors';
 import { tryParseChunkKey } from './keys';
 import { instanceOfSignalQueue } from './signals';
 
 /**
- * What the sweep function does with one EventBridge event: the schedule sweeps every cache and
- * tidies queues; a chunk created (which may be an overwrite) or deleted invalidates that chunk.
- * EventBridge carries S3 keys as they are (not URL-encoded, unlike S3 → SQS notifications).
+ * What the sweep function does with one event: the schedule sweeps every cache and tidies queues;
+ * a chunk created (which may be an overwrite) or deleted invalidates that chunk, another key is
+ * ignored. The events are parsed in functions/commons/sweep-events.ts.
  */
 export type SweepAction = { kind: 'schedule' } | { kind: 'invalidate'; key: string } | { kind: 'ignore'; reason: string };
 
-const objectEvent = z.object({
-  'detail-type': z.enum(['Object Created', 'Object Deleted']),
-  source: z.literal('aws.s3'),
-  detail: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string().min(1) }) }),
-});
-
-export function classifySweepEvent(event: unknown): SweepAction {
-  const e = event as { source?: unknown; 'detail-type'?: unknown };
-  if (e?.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
-  const parsed = objectEvent.safeParse(event);
-  if (!parsed.success) throw new ValidationError(`not a schedule or S3 object event: ${parsed.error.issues[0]?.message}`);
-  const key = parsed.data.detail.object.key;
-  if (!tryParseChunkKey(key)) return { kind: 'ignore', reason: `not a chunk key: ${key}` };
-  return { kind: 'invalidate', key };
+export function sweepActionOfKey(key: string): SweepAction {
+  return tryParseChunkKey(key) ? { kind: 'invalidate', key } : { kind: 'ignore', reason: `not a chunk key: ${key}` };
 }
 
 // Only ids EC2 can answer for are ever checked; a queue whose id we cannot verify is kept.

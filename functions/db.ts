@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { EventBridgeHandler } from 'aws-lambda';
 import { loadConfig } from '../core/config';
 import { planDb } from '../core/db-plan';
-import type { FleetDetailType } from '../core/fleet-events';
 import { defaultEc2 } from '../cloud/fleet-clients';
 import { applyDbPlan, observeDbSlot, type DbSlotDeps } from './commons/db-slot';
-import { observeHealth, triggerOf, type FleetDeps } from './commons/fleet';
+import { observeHealth, type FleetDeps } from './commons/fleet';
+import { fleetEventParser, triggerOf, type FleetEvent, type ParsedFleetEvent } from './commons/fleet-events';
+import { functionMetrics, lambda, type LambdaHandler } from './commons/lambda';
 
-export type DbDeps = DbSlotDeps & Pick<FleetDeps, 'healthGrace' | 'healthPort' | 'now'>;
+export type DbDeps = DbSlotDeps & Pick<FleetDeps, 'healthGrace' | 'healthPort' | 'metrics' | 'now'>;
 
 /**
  * EC2 state changes and a rate schedule → the db slot has one healthy instance holding the data
@@ -15,8 +15,8 @@ export type DbDeps = DbSlotDeps & Pick<FleetDeps, 'healthGrace' | 'healthPort' |
  * instance) and stop a lost holder that still runs; detach from a stopped holder; attach the
  * available volume to the running replacement and verify. The next event or tick continues.
  */
-export function dbHandler(deps: DbDeps): EventBridgeHandler<FleetDetailType, unknown, void> {
-  return async (event) => {
+export function dbHandler(deps: DbDeps): LambdaHandler<FleetEvent, void> {
+  const run = async (event: ParsedFleetEvent) => {
     const trigger = triggerOf(event, deps.logger);
     const now = deps.now();
     // The HTTP probe is for web servers: the db slot goes by EC2's status checks alone.
@@ -33,9 +33,10 @@ export function dbHandler(deps: DbDeps): EventBridgeHandler<FleetDetailType, unk
     });
     await applyDbPlan(deps, plan);
   };
+  return lambda(run, { logger: deps.logger, metrics: deps.metrics, use: [fleetEventParser()] });
 }
 
 const logger = new Logger({ serviceName: 'shelfstack-db' });
 const config = loadConfig(process.env, ['cluster', 'dbLaunchTemplate', 'dbDevice', 'healthGrace', 'healthPort'], ['subnets']);
 
-export const handler = dbHandler({ ec2: defaultEc2(), logger, now: () => new Date(), ...config });
+export const handler = dbHandler({ ec2: defaultEc2(), logger, metrics: functionMetrics(config.cluster, 'db'), now: () => new Date(), ...config });

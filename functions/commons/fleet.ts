@@ -6,7 +6,6 @@ import type { ARecord, DnsPlan } from '../../core/dns-plan';
 import type { EipPlan } from '../../core/eip-plan';
 import { ConfigError } from '../../core/errors';
 import { TAG, type Address, type Instance } from '../../core/fleet';
-import { parseFleetTrigger, type FleetTrigger } from '../../core/fleet-events';
 import { renderHosts, type RenderedHosts } from '../../core/hosts';
 import { HOSTS_KEY } from '../../core/keys';
 import { DRAIN_TAGS, type ScalePlan } from '../../core/scale-plan';
@@ -15,6 +14,7 @@ import { probeInstances } from '../../cloud/health-probe';
 import { changeRecords, defaultRetry, getARecord, upsertChange, type RetryOptions } from '../../cloud/route53';
 import { getText, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
 import { publishSignal } from '../../cloud/signals';
+import type { FunctionMetrics } from './lambda';
 
 /** The structured log the reconcilers write: Powertools Logger in Lambda, a collector in the CLI. */
 export interface FleetLog {
@@ -45,21 +45,10 @@ export interface FleetDeps {
   ftpLaunchTemplate?: string;
   cacheLaunchTemplate?: string;
   logger: FleetLog;
+  /** Powertools Metrics for the run (the deployed handlers; tests may leave them out). */
+  metrics?: FunctionMetrics;
   now: () => Date;
   retry?: RetryOptions;
-}
-
-/**
- * The trigger of a run, or a logged error and a throw for an event that is no fleet event: the
- * invocation fails and, after Lambda's retries, lands in the fleet-failures queue.
- */
-export function triggerOf(event: unknown, logger: FleetLog): FleetTrigger {
-  try {
-    return parseFleetTrigger(event);
-  } catch (e: unknown) {
-    logger.error('malformed_fleet_event', { reason: (e as Error).message });
-    throw e;
-  }
 }
 
 /** Instances of the cluster with status checks and, when configured, the HTTP probe's answer. */
