@@ -42,51 +42,53 @@ const files = async (book: string) => {
   return obj && parseManifest(obj.text, book).chunks.map((c) => c.file);
 };
 
+/** Starts the older run, holds it after its LIST, lets `meanwhile` (the newer run) happen, then lets it finish. */
+async function olderAround(book: string, meanwhile: () => Promise<void>) {
+  const older = gatedClient();
+  try {
+    const run = reconcileBook(older.s3, emu.bucket, book);
+    await older.listed;
+    await meanwhile();
+    older.release();
+    return await run;
+  } finally {
+    older.s3.destroy();
+  }
+}
+
 describe('reconcileBook: an older run against a newer one', () => {
   it('an older run that listed {a_1} cannot write it over the newer {a_1, a_2}', async () => {
     await put('audiobooks/R1/a_1.mp3');
-    const older = gatedClient();
-    const olderRun = reconcileBook(older.s3, emu.bucket, 'R1');
-    await older.listed;
-    await put('audiobooks/R1/a_2.mp3');
-    expect((await reconcileBook(emu.s3, emu.bucket, 'R1')).outcome).toBe('written');
+    const older = await olderAround('R1', async () => {
+      await put('audiobooks/R1/a_2.mp3');
+      expect((await reconcileBook(emu.s3, emu.bucket, 'R1')).outcome).toBe('written');
+      expect(await files('R1')).toEqual(['a_1.mp3', 'a_2.mp3']);
+    });
+    expect(older.outcome).toBe('unchanged');
     expect(await files('R1')).toEqual(['a_1.mp3', 'a_2.mp3']);
-
-    older.release();
-    expect((await olderRun).outcome).toBe('unchanged');
-    expect(await files('R1')).toEqual(['a_1.mp3', 'a_2.mp3']);
-    older.s3.destroy();
   });
 
   it('the same over an existing manifest ({a_1} → {a_1, a_2, a_3})', async () => {
     await put('audiobooks/R2/a_1.mp3');
     await reconcileBook(emu.s3, emu.bucket, 'R2');
     await put('audiobooks/R2/a_2.mp3');
-    const older = gatedClient();
-    const olderRun = reconcileBook(older.s3, emu.bucket, 'R2');
-    await older.listed;
-    await put('audiobooks/R2/a_3.mp3');
-    await reconcileBook(emu.s3, emu.bucket, 'R2');
-
-    older.release();
-    expect((await olderRun).outcome).toBe('unchanged');
+    const older = await olderAround('R2', async () => {
+      await put('audiobooks/R2/a_3.mp3');
+      await reconcileBook(emu.s3, emu.bucket, 'R2');
+    });
+    expect(older.outcome).toBe('unchanged');
     expect(await files('R2')).toEqual(['a_1.mp3', 'a_2.mp3', 'a_3.mp3']);
-    older.s3.destroy();
   });
 
   it('an older run that listed no chunks cannot delete the manifest a newer run wrote', async () => {
     await put('audiobooks/R3/a_1.mp3');
     await reconcileBook(emu.s3, emu.bucket, 'R3');
     await del('audiobooks/R3/a_1.mp3');
-    const older = gatedClient();
-    const olderRun = reconcileBook(older.s3, emu.bucket, 'R3');
-    await older.listed;
-    await put('audiobooks/R3/b_1.mp3');
-    expect((await reconcileBook(emu.s3, emu.bucket, 'R3')).outcome).toBe('written');
-
-    older.release();
-    expect((await olderRun).outcome).toBe('unchanged');
+    const older = await olderAround('R3', async () => {
+      await put('audiobooks/R3/b_1.mp3');
+      expect((await reconcileBook(emu.s3, emu.bucket, 'R3')).outcome).toBe('written');
+    });
+    expect(older.outcome).toBe('unchanged');
     expect(await files('R3')).toEqual(['b_1.mp3']);
-    older.s3.destroy();
   });
 });
