@@ -92,6 +92,7 @@ export async function putTextConditional(
   return res.ETag ?? '';
 }
 
-export async function deleteKey(s3: S3Client, bucket: string, key: string): Promise<void> {
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+/** Deletes a key; with `ifMatch`, only while it is still the object we read (S3: 412, or 404 when gone). */
+export async function deleteKey(s3: S3Client, bucket: string, key: string, ifMatch?: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch === undefined ? {} : { IfMatch: ifMatch }) }));
 }

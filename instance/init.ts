@@ -32,7 +32,7 @@ export interface InitReport {
 
 /**
  * The boot step of every role (cloud-init runs it at each boot; an operator may run it any time):
- * hosts block, listing (web servers), signal queue. Idempotent: a second run reports no changes.
+ * hosts block, sessions, signal queue, then the listing (web servers). Idempotent: a second run reports no changes.
  */
 export async function runInit(opts: InitOptions): Promise<InitReport> {
   const logger = opts.logger ?? silentLogger;
@@ -41,6 +41,15 @@ export async function runInit(opts: InitOptions): Promise<InitReport> {
     const s = await applySessionSettings({ ...opts.sessions, roles: opts.identity.roles });
     changes.push(...s.changes);
     notes.push(...s.notes);
+  }
+
+  // The queue before the listing: a `listing-changed` published while the sync runs waits in it
+  // for the consumer, instead of reaching no queue and waiting for the next full sync.
+  const name = signalQueueName(opts.cluster, opts.identity.instanceId);
+  let queueUrl = await findQueueUrl(opts.sqs, name);
+  if (!queueUrl) {
+    queueUrl = await ensureSignalQueue(opts.sqs, opts.cluster, opts.identity.instanceId);
+    changes.push(`signal queue ${name} created`);
   }
 
   if (opts.identity.roles.includes('web')) {
@@ -52,12 +61,6 @@ export async function runInit(opts: InitOptions): Promise<InitReport> {
     if (s.errors) notes.push(`${s.errors} manifests could not be read; their books were left as they were`);
   }
 
-  const name = signalQueueName(opts.cluster, opts.identity.instanceId);
-  let queueUrl = await findQueueUrl(opts.sqs, name);
-  if (!queueUrl) {
-    queueUrl = await ensureSignalQueue(opts.sqs, opts.cluster, opts.identity.instanceId);
-    changes.push(`signal queue ${name} created`);
-  }
   logger.info({ instance: opts.identity.instanceId, changes: changes.length }, 'init_done');
   return { changes, notes, queueUrl };
 }

@@ -1,24 +1,28 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { assertBook, formatManifestKey, MANIFEST_PREFIX, parseManifestKey } from '../core/keys';
 import { bareEtag, parseManifest } from '../core/manifest';
 import { planListingSync, type ListingSyncPlan } from '../core/listing-sync-plan';
 import { getText, listPages } from '../cloud/s3';
+import { BookSwap, type BookEntry } from './listing-swap';
 import { silentLogger, type Logger } from './logger';
 
 /**
- * Keeps a web server's listing directory (one zero-length file per chunk, one folder per book)
- * equal to the manifests in S3. The directory is the truth of what is there; the state file
- * outside it only remembers which manifest ETag gave which files, to skip GETs.
+ * Keeps a web server's listing directory (one zero-length file per chunk, one folder per book:
+ * `<dir>/<book>/<file>`) equal to the manifests in S3. Each `<dir>/<book>` is a symlink to a
+ * versioned folder in the state directory, swapped whole (listing-swap.ts). The directory is the
+ * truth of what is there; the state file outside it only remembers which manifest ETag gave which
+ * files, to skip GETs.
  */
 export interface ListingSyncOptions {
   s3: S3Client;
   bucket: string;
   dir: string;
-  /** Where the sync keeps its state and builds books before swapping them in; must be on D's filesystem. */
+  /** Where the sync keeps its state and the books' versioned folders; must be on D's filesystem. */
   stateDir?: string;
+  /** How long a replaced book's folder stays for readers that resolved the old link (60 s). */
+  graceMs?: number;
   logger?: Logger;
   onProgress?: (done: number, total: number) => void;
   /** Keys per LIST page (S3's maximum, 1000, unless a test wants many pages). */
@@ -48,14 +52,14 @@ export function defaultStateDir(dir: string): string {
 
 export class ListingSync {
   private readonly stateDir: string;
-  private readonly staging: string;
+  private readonly books: BookSwap;
   private readonly statePath: string;
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: ListingSyncOptions) {
     this.stateDir = opts.stateDir ?? defaultStateDir(opts.dir);
-    this.staging = path.join(this.stateDir, 'staging');
+    this.books = new BookSwap(opts.dir, this.stateDir, opts.graceMs ?? 60_000);
     this.statePath = path.join(this.stateDir, 'state.json');
     this.logger = opts.logger ?? silentLogger;
   }
@@ -79,10 +83,8 @@ export class ListingSync {
   }
 
   private async run(onlyBook: string | undefined): Promise<SyncSummary> {
-    const { s3, bucket, dir } = this.opts;
-    await mkdir(dir, { recursive: true });
-    await rm(this.staging, { recursive: true, force: true }); // leftovers of a crashed run
-    await mkdir(this.staging, { recursive: true });
+    const { s3, bucket } = this.opts;
+    await this.books.prepare(); // clears leftovers of a crashed run
     const state = await this.loadState();
     const summary: SyncSummary = { books: 0, added: 0, replaced: 0, removed: 0, unchanged: 0, manifestGets: 0, listPages: 0, errors: 0 };
 
@@ -123,57 +125,58 @@ export class ListingSync {
         // A manifest we cannot read leaves that book's folder as it is, rather than emptying it.
         summary.errors++;
         this.logger.error({ book, reason: (e as Error).message }, 'listing_manifest_unreadable');
-        const have = await readBook(dir, book);
-        if (have) desired.set(book, have);
+        const have = await this.books.read(book);
+        if (have) desired.set(book, have.files);
       }
     }
 
-    const observed = await readListing(dir, onlyBook);
-    const plan = planListingSync(desired, observed, onlyBook === undefined ? undefined : new Set([onlyBook]));
+    const observed = await this.observe(onlyBook);
+    const observedFiles = new Map([...observed].map(([book, e]) => [book, e.files]));
+    const plan = planListingSync(desired, observedFiles, onlyBook === undefined ? undefined : new Set([onlyBook]));
     summary.books = desired.size;
     summary.unchanged = plan.unchanged;
     await this.apply(plan, observed, summary);
+    await this.migrate(desired, observed, plan, summary);
+    await this.books.collect();
     await this.saveState(fresh);
     return summary;
   }
 
-  private async apply(plan: ListingSyncPlan, observed: ReadonlyMap<string, unknown>, summary: SyncSummary): Promise<void> {
+  private async apply(plan: ListingSyncPlan, observed: ReadonlyMap<string, BookEntry>, summary: SyncSummary): Promise<void> {
     const total = plan.put.length + plan.remove.length;
     let done = 0;
     for (const { book, files } of plan.put) {
-      await this.swapIn(book, files, observed.has(book));
+      await this.books.put(book, files);
       if (observed.has(book)) summary.replaced++;
       else summary.added++;
       this.logger.info({ book, chunks: files.length }, 'listing_book_synced');
       this.opts.onProgress?.(++done, total);
     }
     for (const book of plan.remove) {
-      await this.swapOut(book);
+      await this.books.remove(book);
       summary.removed++;
       this.logger.info({ book }, 'listing_book_removed');
       this.opts.onProgress?.(++done, total);
     }
   }
 
-  /** Builds the book beside the listing, then renames it in: a reader sees the old book or the new one, never half. */
-  private async swapIn(book: string, files: string[], replacing: boolean): Promise<void> {
-    const built = path.join(this.staging, `${book}.${randomBytes(4).toString('hex')}`);
-    await mkdir(built);
-    await Promise.all(files.map(async (f) => (await open(path.join(built, f), 'w')).close()));
-    const target = path.join(this.opts.dir, book);
-    if (replacing) await this.swapOut(book);
-    await rename(built, target);
+  /** A book still a plain folder (a listing from before the links, or one made by hand) becomes a link, once. */
+  private async migrate(desired: ReadonlyMap<string, string[]>, observed: ReadonlyMap<string, BookEntry>, plan: ListingSyncPlan, summary: SyncSummary): Promise<void> {
+    const handled = new Set([...plan.put.map((p) => p.book), ...plan.remove]);
+    for (const [book, entry] of observed) {
+      const files = desired.get(book);
+      if (entry.kind !== 'folder' || handled.has(book) || !files) continue;
+      await this.books.put(book, files);
+      summary.unchanged--;
+      summary.replaced++;
+      this.logger.info({ book, chunks: files.length }, 'listing_book_migrated');
+    }
   }
 
-  private async swapOut(book: string): Promise<void> {
-    const trash = path.join(this.staging, `trash.${book}.${randomBytes(4).toString('hex')}`);
-    try {
-      await rename(path.join(this.opts.dir, book), trash);
-    } catch (e: unknown) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      return;
-    }
-    await rm(trash, { recursive: true, force: true });
+  private async observe(onlyBook: string | undefined): Promise<Map<string, BookEntry>> {
+    if (onlyBook === undefined) return this.books.readAll();
+    const entry = await this.books.read(onlyBook);
+    return new Map(entry ? [[onlyBook, entry]] : []);
   }
 
   private async loadState(): Promise<SyncState> {
@@ -199,26 +202,4 @@ function tryBook(manifestKey: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readBook(dir: string, book: string): Promise<string[] | undefined> {
-  try {
-    return await readdir(path.join(dir, book));
-  } catch {
-    return undefined;
-  }
-}
-
-/** What the listing directory holds now: every folder and its file names; stray non-folders count as books to remove. */
-async function readListing(dir: string, onlyBook?: string): Promise<Map<string, string[]>> {
-  const observed = new Map<string, string[]>();
-  if (onlyBook !== undefined) {
-    const files = await readBook(dir, onlyBook);
-    if (files) observed.set(onlyBook, files);
-    return observed;
-  }
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    observed.set(entry.name, entry.isDirectory() ? await readdir(path.join(dir, entry.name)) : ['\u0000not-a-folder']);
-  }
-  return observed;
 }

@@ -2,13 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { EventEmitter } from 'node:events';
+import { conditionalLayer } from './s3-conditional';
 import { integrityLayer } from './s3-integrity';
 
 /**
  * The local stand-ins for S3 and SQS, on loopback, shared by `shelfstack local`, the tests and
  * the benchmarks. s3rver's continuation tokens use DES, so the process must run with
  * `--openssl-legacy-provider` (see TOOLCHAIN.md); the launchers set it. s3rver serves no checksums
- * and gives multipart objects a plain MD5 ETag: `s3-integrity.ts` adds what S3 does there.
+ * and gives multipart objects a plain MD5 ETag: `s3-integrity.ts` adds what S3 does there. It
+ * ignores If-Match / If-None-Match on writes: `s3-conditional.ts` honours them.
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -46,7 +48,8 @@ export async function startS3Emulator(opts: { directory: string; bucket: string;
   // list a folder there as a bucket). In before the vhost and router middleware, after the
   // one that turns response objects into XML, so it still sees (and can mend) them.
   const layer = integrityLayer({ store: server.store, dir: `${opts.directory}.integrity`, S3Error });
-  server.middleware.splice(server.middleware.length - 2, 0, layer);
+  // Conditional writes first: a write refused by its precondition never reaches the rest.
+  server.middleware.splice(server.middleware.length - 2, 0, conditionalLayer({ store: server.store, S3Error }), layer);
   const address = await server.run();
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

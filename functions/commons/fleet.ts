@@ -12,7 +12,7 @@ import { DRAIN_TAGS, type ScalePlan } from '../../core/scale-plan';
 import { associateAddress, describeClusterAddresses, launchInstance, observeInstances, type LaunchPlace, stopInstances, tagResources, terminateInstances, untagResources } from '../../cloud/ec2';
 import { probeInstances } from '../../cloud/health-probe';
 import { changeRecords, defaultRetry, getARecord, upsertChange, type RetryOptions } from '../../cloud/route53';
-import { getText, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
+import { getText, isNotFound, isPreconditionFailed, putTextConditional } from '../../cloud/s3';
 import { publishSignal } from '../../cloud/signals';
 import type { FunctionMetrics } from './lambda';
 
@@ -77,15 +77,18 @@ export async function reconcileHosts(
   d: Pick<FleetDeps, 'ec2' | 's3' | 'sqs' | 'bucket' | 'cluster' | 'logger'>,
 ): Promise<HostsOutcome> {
   for (let attempt = 1; ; attempt++) {
-    const instances = await observeInstances(d.ec2, d.cluster);
+    // The hosts file first, the instances after: a write conditional on this read then fails if
+    // any newer run wrote after it, and a run that reads after a newer write observes after it too.
     const current = await getText(d.s3, d.bucket, HOSTS_KEY);
+    const instances = await observeInstances(d.ec2, d.cluster);
     const rendered = renderHosts(d.cluster, instances, current?.text);
     const outcome = { ...rendered, changed: rendered.text !== current?.text, previous: current?.text };
     if (!outcome.changed) return outcome;
     try {
       await putTextConditional(d.s3, d.bucket, HOSTS_KEY, rendered.text, current ? current.etag : null, 'text/plain; charset=utf-8');
     } catch (e: unknown) {
-      if (!isPreconditionFailed(e) || attempt >= 3) throw e;
+      // 412, or 404 when the file we read was deleted since: read again.
+      if (!(isPreconditionFailed(e) || isNotFound(e)) || attempt >= 3) throw e;
       d.logger.warn('hosts_write_conflict', { attempt });
       continue;
     }

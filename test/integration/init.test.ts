@@ -2,8 +2,12 @@ import { execFile } from 'node:child_process';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { s3ClientOptions } from '../../cloud/clients';
+import { publishSignal } from '../../cloud/signals';
+import { receiveMessages } from '../../cloud/sqs';
+import { decodeSignal } from '../../core/signals';
 import { BLOCK_BEGIN, BLOCK_END } from '../../core/hosts-block';
 import { formatManifestKey, HOSTS_KEY } from '../../core/keys';
 import { installHosts } from '../../instance/hosts-step';
@@ -47,6 +51,43 @@ describe('shelfstack init', () => {
     const second = await runInit(opts);
     expect(second.changes).toEqual([]);
     expect((await stat(hostsFile)).mtimeMs).toBe(before);
+  });
+
+  it('creates the signal queue before the listing sync, so a listing-changed sent while the sync runs waits in it', async () => {
+    const dir = await tempDir();
+    await emu.s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: formatManifestKey('Q1'), Body: JSON.stringify({ book: 'Q1', chunks: [{ file: 'q_1.mp3', size: 1, etag: 'e', lastModified: '2026-01-01T00:00:00.000Z' }] }) }));
+    // The sync's LIST of the manifests is held while the test publishes a signal.
+    const s3 = new S3Client({ ...s3ClientOptions(), endpoint: emu.s3Server.endpoint });
+    let listed!: () => void;
+    const syncing = new Promise<void>((r) => (listed = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'ListObjectsV2Command') {
+          listed();
+          await gate;
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'signalDuringSync' },
+    );
+    const init = runInit({
+      s3, sqs: emu.sqs, cluster: 'inittest', bucket: emu.bucket,
+      identity: { instanceId: 'i-0race', roles: ['web'] },
+      hostsFile: path.join(dir, 'hosts'), cloudInitCfg: path.join(dir, 'c.cfg'), listingDir: path.join(dir, 'listing'),
+    });
+    await syncing;
+    const published = await publishSignal(emu.sqs, 'inittest', { type: 'listing-changed', data: { book: 'Q1' } });
+    release();
+    const report = await init;
+    s3.destroy();
+
+    expect(published.delivered).toBeGreaterThanOrEqual(1);
+    expect(await readFile(path.join(dir, 'listing', 'Q1', 'q_1.mp3'), 'utf8')).toBe('');
+    const waiting = await receiveMessages(emu.sqs, report.queueUrl, { waitSeconds: 1, max: 10 });
+    expect(waiting.map((m) => decodeSignal(m.Body!))).toEqual([{ type: 'listing-changed', data: { book: 'Q1' } }]);
   });
 
   it('leaves the hosts file alone and says so when nothing is published yet', async () => {

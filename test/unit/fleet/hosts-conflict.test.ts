@@ -56,3 +56,42 @@ describe('hosts write conflicts', () => {
     expect(s3mock).toHaveReceivedCommandWith(PutObjectCommand, { IfNoneMatch: '*' });
   });
 });
+
+describe('hosts: an older run against a newer one', () => {
+  it('cannot write what it observed before a newer run wrote (hosts read before the instances are observed)', async () => {
+    // A fake S3 that honours If-Match / If-None-Match as S3 does, and one cluster/hosts.
+    let stored: { text: string; etag: string } | undefined;
+    let version = 0;
+    s3mock.on(GetObjectCommand).callsFake(() => {
+      if (!stored) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+      return { ...body(stored.text), ETag: stored.etag };
+    });
+    s3mock.on(PutObjectCommand).callsFake((input: { Body: string; IfMatch?: string; IfNoneMatch?: string }) => {
+      if (input.IfNoneMatch === '*' && stored) throw preconditionFailed();
+      if (input.IfMatch !== undefined && input.IfMatch !== stored?.etag) throw preconditionFailed();
+      stored = { text: input.Body, etag: `"v${++version}"` };
+      return { ETag: stored.etag };
+    });
+    const older = [{ id: 'i-0db', privateIp: '10.0.1.10', tags: { [TAG.cluster]: 'main', [TAG.role]: 'db' } }];
+    const newer = [{ id: 'i-0db2', privateIp: '10.0.1.20', tags: { [TAG.cluster]: 'main', [TAG.role]: 'db' } }];
+    ec2mock.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [okStatus('i-0db'), okStatus('i-0db2')] });
+    // The older run observes the old fleet; before its answer arrives, a newer run observes the
+    // new fleet and writes. Every later observation sees the new fleet.
+    let calls = 0;
+    ec2mock.on(DescribeInstancesCommand).callsFake(async () => {
+      calls++;
+      if (calls === 1) {
+        const newerRun = await reconcileHosts(deps());
+        expect(newerRun.text).toContain('10.0.1.20 dbserver');
+        return reservations(older);
+      }
+      return reservations(newer);
+    });
+
+    const olderRun = await reconcileHosts(deps());
+
+    expect(stored!.text).toContain('10.0.1.20 dbserver');
+    expect(stored!.text).not.toContain('10.0.1.10');
+    expect(olderRun.text).toContain('10.0.1.20 dbserver');
+  });
+});
