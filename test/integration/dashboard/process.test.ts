@@ -58,7 +58,7 @@ test('is a verb of shelfstack with --help, and says what is wrong in one line', 
   expect((await runCli(['--help'])).stdout).toMatch(/\n {2}dashboard +a live page of `status`/);
 
   const port = await runCli(['dashboard', '--port', 'x'], env);
-  expect([port.code, port.stderr.split('\n')[0]]).toEqual([2, 'shelfstack dashboard: --port must be a whole number from 0 to 65535']);
+  expect([port.code, port.stderr.split('\n')[0]]).toEqual([2, 'shelfstack dashboard: --port must be a whole number from 0 to 65535 (got "x") (see shelfstack dashboard --help)']);
 
   const metrics = await runCli(['dashboard'], { ...env, SHELFSTACK_DASHBOARD_METRICS: 'www1=127.0.0.1:8080' });
   expect([metrics.code, metrics.stderr]).toEqual([1, 'shelfstack dashboard: SHELFSTACK_DASHBOARD_METRICS has an entry that is not a URL: 127.0.0.1:8080\n']);
