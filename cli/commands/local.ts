@@ -38,6 +38,8 @@ export const command: Command = {
     if (drill !== undefined) {
       if (!DRILLS.includes(drill) || extra !== undefined || (drill === 'newsletter') !== (slot === undefined)) throw new UsageError(`usage: shelfstack local kill|stop SLOT|db, or shelfstack local newsletter`);
       const dir = path.resolve(values.dir ?? '.shelfstack');
+      // The scale function's own JSON lines only with --verbose: the drill prints its timeline.
+      if (!values.verbose) process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
       console.log(`shelfstack local ${positionals.join(' ')}:`);
       await runDrill(dir, drill as 'kill' | 'stop' | 'newsletter', slot, (line) => console.log(line));
       return 0;

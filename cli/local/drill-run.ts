@@ -25,6 +25,7 @@ export async function runDrill(dir: string, drill: 'kill' | 'stop' | 'newsletter
   Object.assign(process.env, env);
   const info = JSON.parse(readFileSync(path.join(dir, 'local.json'), 'utf8')) as LocalInfo;
   const c: DrillClients = {
+    dbPort: Number(env.SHELFSTACK_DB_PORT),
     ec2: new EC2Client({ endpoint: info.fleet.ec2 }),
     route53: new Route53Client({ endpoint: info.fleet.route53 }),
     s3: new S3Client({ ...s3ClientOptions(), endpoint: info.s3.endpoint }),
@@ -52,7 +53,7 @@ export async function runDrill(dir: string, drill: 'kill' | 'stop' | 'newsletter
         const now = slotInstance(v, slot);
         const holder = v.instances.find((i) => i.id === now);
         if (!holder || holder.id === victim || holder.state !== 'running') return false;
-        if (slot === 'db') return v.volumeHolder === holder.id && v.dbserver === holder.privateIp;
+        if (slot === 'db') return v.volumeHolder === holder.id && v.dbserver === holder.privateIp && v.dbAnswers === true;
         return v.eips[slot]?.holder === holder.id && slotAddresses.every((a) => v.record.includes(a));
       },
       { timeoutMs, note, t0 },

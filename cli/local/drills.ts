@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { DescribeAddressesCommand, DescribeInstancesCommand, DescribeVolumesCommand, StopInstancesCommand, TerminateInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,8 @@ export interface DrillClients {
   bucket: string;
   zoneId: string;
   record: string;
+  /** The db instances' MariaDB port: a view says whether dbserver answers on it. */
+  dbPort?: number;
 }
 
 export interface FleetView {
@@ -24,6 +27,8 @@ export interface FleetView {
   record: string[];
   volumeHolder?: string;
   dbserver?: string;
+  /** Whether a TCP connection to dbserver on the db port succeeds (with a db port). */
+  dbAnswers?: boolean;
 }
 
 export async function viewFleet(c: DrillClients): Promise<FleetView> {
@@ -51,13 +56,29 @@ export async function viewFleet(c: DrillClients): Promise<FleetView> {
   }
   const rr = rrs.ResourceRecordSets?.find((r) => r.Type === 'A' && r.Name?.replace(/\.$/, '') === c.record.toLowerCase());
   const dbLine = hosts.split('\n').find((l) => /\sdbserver(\s|$)/.test(l));
+  const dbserver = dbLine?.trim().split(/\s+/)[0];
   return {
+    dbAnswers: dbserver && c.dbPort ? await answers(dbserver, c.dbPort) : undefined,
     instances,
     eips,
     record: (rr?.ResourceRecords ?? []).map((r) => r.Value!).sort(),
     volumeHolder: vols.Volumes?.[0]?.Attachments?.[0]?.InstanceId,
-    dbserver: dbLine?.trim().split(/\s+/)[0],
+    dbserver,
   };
+}
+
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 1000 }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
 }
 
 /** The live instance of a slot (`www1`, `db`), the one a drill acts on. */
@@ -107,5 +128,6 @@ export function changes(prev: FleetView | undefined, v: FleetView): string[] {
   if (prev.record.join() !== v.record.join()) out.push(`record ${v.record.join(' ') || '(empty)'}`);
   if (prev.volumeHolder !== v.volumeHolder) out.push(`db volume ${v.volumeHolder ? `attached to ${v.volumeHolder}` : 'detached'}`);
   if (prev.dbserver !== v.dbserver) out.push(`dbserver ${v.dbserver ?? '(none)'} in cluster/hosts`);
+  if (prev.dbAnswers !== v.dbAnswers && v.dbAnswers !== undefined) out.push(`dbserver's MariaDB ${v.dbAnswers ? 'answers' : 'does not answer'}`);
   return out;
 }

@@ -114,7 +114,25 @@ export async function startLocalFleet(o: LocalFleetOptions): Promise<LocalFleet>
       forwarders.push(await startEipForwarder(a.publicIp, webPort, holder(slot)));
       slots[slot] = { address: a.publicIp, port: webPort };
     }
-    stops.push(() => Promise.all(forwarders.map((f) => f.close())).then(() => undefined));
+    // An instance's auto-assigned public address (a surge server's, say) is NATed to its private
+    // one as on EC2: a forwarder per address the fleet hands out, following whoever holds it now.
+    const natted = new Set<string>();
+    const nat = () => {
+      for (const i of snapshot().instances) {
+        if (!i.publicIp || natted.has(i.publicIp) || elastic.some((a) => a.publicIp === i.publicIp)) continue;
+        natted.add(i.publicIp);
+        const address = i.publicIp;
+        void startEipForwarder(address, webPort, () => snapshot().instances.find((x) => x.publicIp === address && x.state === 'running')?.privateIp).then(
+          (f) => forwarders.push(f),
+          (e: unknown) => o.logger.warn({ address, reason: e instanceof Error ? e.message : String(e) }, 'local_nat_failed'),
+        );
+      }
+    };
+    emulator.events.on('event', nat);
+    stops.push(() => {
+      emulator.events.off('event', nat);
+      return Promise.all(forwarders.map((f) => f.close())).then(() => undefined);
+    });
 
     const recordName = o.record.toLowerCase();
     const dns: LocalDns = await startLocalDns(
@@ -163,6 +181,8 @@ export async function startLocalFleet(o: LocalFleetOptions): Promise<LocalFleet>
       SHELFSTACK_LAUNCH_TEMPLATE: seeded.templates.web,
       SHELFSTACK_DB_LAUNCH_TEMPLATE: seeded.templates.db,
       SHELFSTACK_DB_DEVICE: '/dev/sdf',
+      // Where every db instance's MariaDB listens (on its own address): for the db verbs and the drills.
+      SHELFSTACK_DB_PORT: String(dbPort),
       SHELFSTACK_SCALE_RULES: JSON.stringify([NEWSLETTER_RULE]),
     };
     const fleet: LocalFleet = {

@@ -69,7 +69,10 @@ export class InstanceRunner {
         continue;
       }
       if (!r) continue;
-      if (i.state === 'stopping' || i.state === 'stopped') this.suspend(r, true);
+      // A stopped db instance is powered off: its MariaDB shuts down and lets go of the volume's
+      // files (a suspended one would keep their locks from the replacement). Starting boots it again.
+      if ((i.state === 'stopping' || i.state === 'stopped') && r.role === 'db') void this.kill(r);
+      else if (i.state === 'stopping' || i.state === 'stopped') this.suspend(r, true);
       else if (ALIVE.has(i.state)) this.suspend(r, false);
       else void this.kill(r);
     }
