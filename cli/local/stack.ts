@@ -201,7 +201,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       retryMs: 2000,
       // Rejected (quarantined, logged) here rather than crashing the emulator at every retry.
       refuseKey: emulatorCannotStore,
-      logger: logger.child({ component: 'ftp' }),
+      // Not `component`: ftp-srv's own lines add theirs below it, and a key twice is not JSON one can grep.
+      logger: logger.child({ server: 'ftp' }),
     });
     await ftp.start();
     stops.push(() => ftp.stop());
