@@ -31,7 +31,8 @@ export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2]!;
+    // A value in single quotes (as local.env writes JSON) is taken as it is inside them, as systemd and sh do.
+    if (m) env[m[1]!] = /^'.*'$/.test(m[2]!) ? m[2]!.slice(1, -1).replaceAll("'\\''", "'") : m[2]!;
   }
   return env;
 }

@@ -267,7 +267,8 @@ async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string, si
   await writeFile(
     path.join(dir, 'local.env'),
     Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
+      // Quoted where a shell would change the value (the scale rules are JSON): `. local.env` keeps it whole.
+      .map(([k, v]) => `${k}=${/^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`}`)
       .join('\n') + '\n',
   );
 }
