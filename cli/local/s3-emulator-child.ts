@@ -26,10 +26,10 @@ export interface S3EmulatorProcess extends S3Emulator {
   readonly restarts: number;
 }
 
-export async function startS3EmulatorProcess(opts: { directory: string; bucket: string; logger?: Logger }): Promise<S3EmulatorProcess> {
+export async function startS3EmulatorProcess(opts: { directory: string; bucket: string; logger?: Logger; port?: number }): Promise<S3EmulatorProcess> {
   const logger = opts.logger ?? silentLogger;
   const events = new EventEmitter();
-  let port = 0;
+  let port = opts.port ?? 0;
   let closing = false;
   let restarts = 0;
   let child: ChildProcess | undefined;
@@ -40,6 +40,9 @@ export async function startS3EmulatorProcess(opts: { directory: string; bucket: 
         // tsx's require hook (as bin/shelfstack.js uses it), found from here, whatever the working directory.
         execArgv: ['-r', require.resolve('tsx/cjs'), LEGACY],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        // Its own process group: a Ctrl-C (or `timeout`) to the rehearsal's group is the rehearsal's
+        // to handle; the emulator stops when the rehearsal closes it, or when its IPC channel ends.
+        detached: true,
       });
       child = proc;
       let stderr = '';

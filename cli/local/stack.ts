@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
 import { ensureQueue } from '../../cloud/sqs';
-import { Agent } from '../../instance/agent';
-import { CacheAdminClient } from '../../instance/cache-admin-client';
-import type { CacheControl } from '../../instance/cache-control';
 import { FtpIngestServer } from '../../instance/ftp/server';
 import { addUser } from '../../instance/ftp/users';
-import { ListingSync } from '../../instance/listing-sync';
 import { silentLogger, type Logger } from '../../instance/logger';
-import { listenAdmin } from '../../instance/web/admin-server';
-import { buildWebApp } from '../../instance/web/app';
-import { listenWeb } from '../../instance/web/lifecycle';
 import { LOCAL_CREDENTIALS, startSqsEmulator } from './emulators';
 import { routeObjectEvents, scheduleEvery } from './eventbridge';
+import { startLocalFleet, type LocalFleet } from './fleet';
+import { CLOSED_ENDPOINTS, waitForSlots, writeLocalFiles } from './local-files';
+import { scheduledEvent, type Invocation } from './fleet-triggers';
+import { Kept } from './kept';
 import { QueueRunner } from './queue-runner';
 import { startLocalSessions } from './sessions';
 import { routeNotifications } from './s3-notifications';
@@ -33,7 +29,13 @@ export interface LocalStackOptions {
   ftpPort?: number;
   /** How often the local schedule runs the sweep function (default 10 minutes). */
   sweepEveryMs?: number;
+  /** The round-robin record (default www.shelfstack.local). */
+  record?: string;
   logger?: Logger;
+  /** One call per fleet function invocation (the readable log line). */
+  onInvocation?: (i: Invocation) => void;
+  /** How long to wait for every web slot to answer through its elastic IP (default 45 s). */
+  readyTimeoutMs?: number;
 }
 
 /** `.shelfstack/local.json` (ARCHITECTURE.md, "Local rehearsal"). */
@@ -43,23 +45,26 @@ export interface LocalInfo {
   web: string[];
   listings: string[];
   ftp: { host: string; port: number; users: { user: string; password: string; role: string }[] };
+  fleet: {
+    ec2: string;
+    route53: string;
+    zoneId: string;
+    record: string;
+    dns: { host: string; port: number };
+    dashboard?: string;
+    slots: Record<string, { address: string; port: number }>;
+  };
 }
 
-/** The local download servers' signing key: new each run, written to local.env for `shelfstack sign`. */
-const LOCAL_SIGNING_KEY = `local-${randomBytes(18).toString('base64url')}`;
-
+/** A web slot's instance at start: its own URL (private address) and its listing folder. */
 export interface LocalWeb {
   name: string;
   instanceId: string;
   listingDir: string;
-  sync: ListingSync;
-  agent: Agent;
-  /** The download server's address on loopback. */
+  /** The download server's own address on loopback (the instance's private address). */
   url: string;
-  /** Its cache admin endpoints (SHELFSTACK_CACHE_ADMIN_URL on EC2), which the agent calls. */
-  adminUrl: string;
-  /** Its download cache, which the agent sweeps and invalidates on signals through adminUrl. */
-  cache: CacheControl;
+  /** Where the slot's elastic IP answers. */
+  eipUrl: string;
 }
 
 export interface LocalStack {
@@ -69,6 +74,10 @@ export interface LocalStack {
   sqs: SQSClient;
   uploads: QueueRunner;
   ftp: FtpIngestServer;
+  fleet: LocalFleet;
+  signingKey: string;
+  /** Kept ports that were busy at start and were replaced (named on the console). */
+  kept: string[];
   stop(): Promise<void>;
 }
 
@@ -89,9 +98,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   try {
     // In a process of its own: an emulator fault costs one request, never the rehearsal.
-    const s3Server = await startS3EmulatorProcess({ directory: path.join(dir, 's3'), bucket, logger: logger.child({ component: 's3-emulator' }) });
+    const kept = new Kept(dir);
+    const signingKey = kept.signingKey();
+    const s3Server = await startS3EmulatorProcess({ directory: path.join(dir, 's3'), bucket, port: await kept.port('s3'), logger: logger.child({ component: 's3-emulator' }) });
     stops.push(() => s3Server.close());
-    const sqsServer = await startSqsEmulator();
+    const sqsServer = await startSqsEmulator({ port: await kept.port('sqs') });
     stops.push(() => sqsServer.close());
 
     // Everything in this process, the deployed function code included, talks to the emulators
@@ -103,9 +114,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_ENDPOINT_URL_S3: s3Server.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-      // No emulator for these: a call that slipped through fails here instead of reaching AWS.
-      AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9',
-      AWS_ENDPOINT_URL_ROUTE_53: 'http://127.0.0.1:9',
+      ...CLOSED_ENDPOINTS,
       SHELFSTACK_CLUSTER: cluster,
       SHELFSTACK_BUCKET: bucket,
     });
@@ -117,6 +126,37 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       s3.destroy();
       sqs.destroy();
     });
+
+    // The fleet: local EC2 and Route 53, the instances as processes, the fleet functions.
+    const record = opts.record ?? 'www.shelfstack.local';
+    const slotNames = Array.from({ length: opts.webCount ?? 2 }, (_, k) => `www${k + 1}`);
+    const fleet = await startLocalFleet({
+      dir,
+      cluster,
+      bucket,
+      record,
+      webSlots: slotNames,
+      kept,
+      signingKey,
+      instanceEnv: {
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_REGION: process.env.AWS_REGION!,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ENDPOINT_URL_S3: s3Server.endpoint,
+        AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+        ...CLOSED_ENDPOINTS,
+        SHELFSTACK_S3_EMULATOR: 'true',
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+      },
+      logger,
+      onInvocation: opts.onInvocation ?? (() => undefined),
+    });
+    stops.push(() => fleet.stop());
+    fleet.startFunctions();
+    // A fresh deploy: each reconciler's first run fills the empty slots (later runs: their triggers).
+    for (const fn of ['eip', 'db', 'hosts', 'dns']) void fleet.wiring.invoke(fn, scheduledEvent(), 'start');
 
     const dlqUrl = await ensureQueue(sqs, `shelfstack-${cluster}-uploads-dlq`);
     const dlqArn = await queueArn(sqs, dlqUrl);
@@ -140,45 +180,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     stops.push(routeObjectEvents(s3Server.events, bucket, sweep, onSweepError));
     stops.push(scheduleEvery(opts.sweepEveryMs ?? 10 * 60_000, sweep, onSweepError));
 
-    const webs: LocalWeb[] = [];
-    for (let i = 1; i <= (opts.webCount ?? 2); i++) {
-      const name = `web${i}`;
-      const instanceId = `local-${name}`;
-      const listingDir = path.join(dir, name, 'listing');
-      await mkdir(listingDir, { recursive: true });
-      const sync = new ListingSync({ s3, bucket, dir: listingDir, logger: logger.child({ instance: instanceId }) });
-      await sync.syncAll();
-      const app = buildWebApp({
-        s3,
-        bucket,
-        listingDir,
-        cacheDir: path.join(dir, name, 'cache'),
-        cacheMaxBytes: 1024 ** 3,
-        cacheMaxAge: 7 * 86_400,
-        signingKey: LOCAL_SIGNING_KEY,
-        logger: logger.child({ instance: instanceId }),
-      });
-      const running = await listenWeb(app, { port: 0, host: '127.0.0.1', logger: logger.child({ instance: instanceId }) });
-      stops.push(() => running.stop(2000).then(() => undefined));
-      // The agent reaches the cache as on EC2: through the web server's admin endpoints on loopback.
-      const admin = await listenAdmin('http://127.0.0.1:0', app.cache, logger.child({ instance: instanceId }));
-      stops.push(() => admin.stop());
-      const agent = new Agent({
-        s3,
-        sqs,
-        cluster,
-        bucket,
-        instanceId,
-        listing: sync,
-        cache: new CacheAdminClient(admin.url),
-        // Short polls: the SQS emulator answers a long poll only when its wait ends.
-        waitSeconds: 1,
-        logger: logger.child({ instance: instanceId }),
-      });
-      await agent.start();
-      stops.push(() => agent.stop());
-      webs.push({ name, instanceId, listingDir, sync, agent, url: running.url, adminUrl: admin.url, cache: app.cache });
-    }
+    const webs = await waitForSlots(fleet, dir, opts.readyTimeoutMs ?? 45_000);
 
     // The FTP ingest server with one narrator whose fresh password goes into local.json.
     const ftpDir = path.join(dir, 'ftp');
@@ -199,7 +201,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       retryMs: 2000,
       // Rejected (quarantined, logged) here rather than crashing the emulator at every retry.
       refuseKey: emulatorCannotStore,
-      logger: logger.child({ component: 'ftp' }),
+      // Not `component`: ftp-srv's own lines add theirs below it, and a key twice is not JSON one can grep.
+      logger: logger.child({ server: 'ftp' }),
     });
     await ftp.start();
     stops.push(() => ftp.stop());
@@ -214,9 +217,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       web: webs.map((w) => w.url),
       listings: webs.map((w) => w.listingDir),
       ftp: { host: '127.0.0.1', port: ftp.port, users: [ftpUser] },
+      fleet: {
+        ec2: fleet.ec2Endpoint,
+        route53: fleet.route53Endpoint,
+        zoneId: fleet.zoneId,
+        record,
+        dns: fleet.dns,
+        slots: fleet.slots,
+      },
     };
-    await writeLocalFiles(dir, info, cluster);
-    return { info, webs, s3, sqs, uploads, ftp, stop };
+    await writeLocalFiles(dir, info, cluster, signingKey, fleet.ssmEndpoint, fleet.functionEnv);
+    return { info, webs, s3, sqs, uploads, ftp, fleet, signingKey, kept: kept.moved, stop };
   } catch (e: unknown) {
     await stop();
     throw e;
@@ -226,27 +237,4 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   const res = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   return res.Attributes!.QueueArn!;
-}
-
-/** local.json for scripts and tests; local.env for `set -a; . .shelfstack/local.env` before running shelfstack verbs. */
-async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'local.json'), `${JSON.stringify(info, null, 2)}\n`);
-  const env = {
-    AWS_ACCESS_KEY_ID: info.s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: info.s3.secretAccessKey,
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_S3: info.s3.endpoint,
-    AWS_ENDPOINT_URL_SQS: info.sqs.endpoint,
-    SHELFSTACK_CLUSTER: cluster,
-    SHELFSTACK_BUCKET: info.s3.bucket,
-    SHELFSTACK_SIGNING_KEY: LOCAL_SIGNING_KEY,
-  };
-  await writeFile(
-    path.join(dir, 'local.env'),
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n') + '\n',
-  );
 }

@@ -113,7 +113,7 @@ export class FtpIngestServer {
       greeting: 'shelfstack ingest',
       // ftp-srv logs through a bunyan-shaped logger; pino's API fits.
       // Its per-command errors (a refused write, say) are ours to report, so only warnings and up.
-      log: this.logger.child({ component: 'ftp-srv' }, { level: this.logger.levelVal > this.logger.levels.values.warn! ? this.logger.level : 'warn' }),
+      log: refusalsAsInfo(this.logger.child({ component: 'ftp-srv' }, { level: this.logger.levelVal > this.logger.levels.values.warn! ? this.logger.level : 'warn' })),
     });
     // ftp-srv installs its own SIGTERM handler that exits the process: shutdown is ours (drain first).
     for (const sig of signals) for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.off(sig, l);
@@ -170,3 +170,28 @@ export class FtpIngestServer {
 }
 
 const DUMMY_HASH = 'scrypt$16384$8$1$c2hlbGZzdGFja2R1bW15$3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+/** What a client asked for that does not exist (curl's CWD probe before MKD, say): its 550 says it all. */
+function isClientRefusal(e: unknown): e is Error & { code?: string } {
+  // Duck-typed: fs's errors may come from another realm than this module's Error (jest's sandbox).
+  return typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' && (['ENOENT', 'ENOTDIR', 'EEXIST'].includes((e as { code?: string }).code ?? '') || /^Not a valid directory/.test((e as Error).message));
+}
+
+/**
+ * ftp-srv logs every refused command with `log.error(err)` (a stack trace at ERROR): those that
+ * only answer the client's own request become one `ftp_command_refused` line at info, no stack.
+ * Its per-connection children get the same treatment.
+ */
+function refusalsAsInfo(log: Logger): Logger {
+  return new Proxy(log, {
+    get(target, prop, receiver) {
+      if (prop === 'child') return (...args: Parameters<Logger['child']>) => refusalsAsInfo(target.child(...args) as unknown as Logger);
+      if (prop === 'error') {
+        return (obj: unknown, ...rest: unknown[]) =>
+          isClientRefusal(obj) ? target.info({ reason: obj.message, code: obj.code }, 'ftp_command_refused') : (target.error as (...a: unknown[]) => void)(obj, ...rest);
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
