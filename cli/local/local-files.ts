@@ -6,7 +6,8 @@ import type { LocalInfo, LocalWeb } from './stack';
 /** What the rehearsal hands out: local.json, local.env, and the web slots once they answer. */
 
 /** local.json for scripts and tests; local.env for `set -a; . .shelfstack/local.env` before running shelfstack verbs. */
-export async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string, signingKey: string, ssmEndpoint: string, fleetEnv: Record<string, string>): Promise<void> {
+/** Writes local.json and local.env; returns local.env's variables. */
+export async function writeLocalFiles(dir: string, info: LocalInfo, cluster: string, signingKey: string, ssmEndpoint: string, fleetEnv: Record<string, string>): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'local.json'), `${JSON.stringify(info, null, 2)}\n`);
   const env = {
@@ -37,6 +38,7 @@ export async function writeLocalFiles(dir: string, info: LocalInfo, cluster: str
       .map(([k, v]) => `${k}=${/^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`}`)
       .join('\n') + '\n',
   );
+  return env;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { s3ClientOptions } from '../../cloud/clients';
@@ -8,6 +10,8 @@ import { ensureQueue } from '../../cloud/sqs';
 import { FtpIngestServer } from '../../instance/ftp/server';
 import { addUser } from '../../instance/ftp/users';
 import { silentLogger, type Logger } from '../../instance/logger';
+import { parseMetricsSources, startDashboard } from '../ops/dashboard';
+import { loadFleetConfig } from '../ops/fleet';
 import { LOCAL_CREDENTIALS, startSqsEmulator } from './emulators';
 import { routeObjectEvents, scheduleEvery } from './eventbridge';
 import { startLocalFleet, type LocalFleet } from './fleet';
@@ -226,7 +230,24 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         slots: fleet.slots,
       },
     };
-    await writeLocalFiles(dir, info, cluster, signingKey, fleet.ssmEndpoint, fleet.functionEnv);
+    // The dashboard, on the local fleet with the local settings; each slot's /metrics through its elastic IP.
+    const dashboardPort = await kept.port('dashboard');
+    info.fleet.dashboard = `http://127.0.0.1:${dashboardPort}/`;
+    const localEnv = await writeLocalFiles(dir, info, cluster, signingKey, fleet.ssmEndpoint, fleet.functionEnv);
+    const fleetClient = { region: localEnv.AWS_REGION, credentials: LOCAL_CREDENTIALS };
+    const ec2 = new EC2Client({ ...fleetClient, endpoint: localEnv.AWS_ENDPOINT_URL_EC2 });
+    const route53 = new Route53Client({ ...fleetClient, endpoint: localEnv.AWS_ENDPOINT_URL_ROUTE_53 });
+    stops.push(async () => {
+      ec2.destroy();
+      route53.destroy();
+    });
+    const dashboard = await startDashboard({
+      clients: { ec2, route53, s3, sqs },
+      cfg: loadFleetConfig(localEnv),
+      metrics: parseMetricsSources(webs.map((w) => `${w.name}=${w.eipUrl}`).join(',')),
+      port: dashboardPort,
+    });
+    stops.push(() => dashboard.close());
     return { info, webs, s3, sqs, uploads, ftp, fleet, signingKey, kept: kept.moved, stop };
   } catch (e: unknown) {
     await stop();

@@ -71,6 +71,18 @@ describe('the rehearsal\'s fleet heals with no other step', () => {
     await pollUntil('the record to hold both slots', async () => (await dig(stack.info.fleet.dns.port, 'www.shelfstack.local')).join() === slots.join(), 20_000);
   });
 
+  it('serves the dashboard at local.json\'s fleet.dashboard: every slot\'s address held by a healthy server, the record in sync, each slot\'s metrics', async () => {
+    type Reading = { ok: boolean; value?: { addresses: { slot?: string; holderHealth: string }[]; dns: { differs: boolean } } };
+    const read = async () => ((await (await fetch(new URL('status.json', stack.info.fleet.dashboard!))).json()) as { status: { fleet: Reading; web: { name: string; ok: boolean }[] } }).status;
+    await pollUntil('the dashboard to show both slots held and the record in sync', async () => {
+      const s = await read();
+      const held = s.fleet.value?.addresses.filter((a) => a.slot && a.holderHealth === 'healthy').length;
+      return s.fleet.ok && held === 2 && s.fleet.value!.dns.differs === false;
+    }, 20_000);
+    expect((await read()).web.map((w) => [w.name, w.ok, (w as { error?: string }).error])).toEqual([['www1', true, undefined], ['www2', true, undefined]]);
+    expect(await (await fetch(stack.info.fleet.dashboard!)).text()).toContain('www.shelfstack.local');
+  });
+
   it('kill www2: the same elastic IP serves a signed download from the replacement, and DNS is never empty', async () => {
     const ref = { book: 'FLT1', file: 'Kill Drill_1.mp3' };
     await stack.s3.send(new PutObjectCommand({ Bucket: 'shelfstack-local', Key: `audiobooks/${ref.book}/${ref.file}`, Body: 'chapter one' }));
