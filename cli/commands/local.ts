@@ -81,8 +81,9 @@ ${stack.webs.map((w) => `  ${w.name.padEnd(12)}  elastic IP ${w.eipUrl} -> ${w.i
 ${kept(stack)}
 Try it: upload a chunk, then see it in every web server's listing:
   set -a; . ${rel(path.join(dir, 'local.env'))}; set +a
-  mkdir -p /tmp/library/B0001 && head -c 100000 /dev/urandom > "/tmp/library/B0001/Red Flower_1.mp3"
-  npx shelfstack import /tmp/library
+  mkdir -p /tmp/library/B0001 && { printf '\\377\\373\\220\\144'; head -c 100000 /dev/urandom; } > "/tmp/library/B0001/Red Flower_1.mp3"
+  npx shelfstack import /tmp/library      # a chunk is an MPEG frame header, then anything; or over FTP:
+  curl -sS --ftp-create-dirs -T "/tmp/library/B0001/Red Flower_1.mp3" "ftp://${info.ftp.users[0]!.user}:${info.ftp.users[0]!.password}@${info.ftp.host}:${info.ftp.port}/audiobooks/B0001/Red%20Flower_1.mp3"
   ls ${rel(path.join(stack.webs[0]!.listingDir, 'B0001'))}
 
 Then download it with a signed link through www1's elastic IP (the first request fills the cache):

@@ -162,6 +162,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     // A fresh deploy: each reconciler's first run fills the empty slots (later runs: their triggers).
     for (const fn of ['eip', 'db', 'hosts', 'dns']) void fleet.wiring.invoke(fn, scheduledEvent(), 'start');
 
+    // The stack's queue for failed fleet invocations: doctor checks it, as on AWS.
+    await ensureQueue(sqs, `shelfstack-${cluster}-fleet-failures`);
     const dlqUrl = await ensureQueue(sqs, `shelfstack-${cluster}-uploads-dlq`);
     const dlqArn = await queueArn(sqs, dlqUrl);
     const uploadsUrl = await ensureQueue(sqs, `shelfstack-${cluster}-uploads`, {
