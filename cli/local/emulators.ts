@@ -68,6 +68,11 @@ export async function startSqsEmulator(opts: { port?: number } = {}): Promise<Sq
   const { createSqsServer } = await import('local-aws-sqs');
   const server: Server = await createSqsServer({ port: opts.port ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  return servedOnLoopback(server);
+}
+
+/** A listening loopback HTTP server as an emulator: its endpoint, and a close that drops open connections. */
+export function servedOnLoopback(server: Server): { endpoint: string; close(): Promise<void> } {
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { servedOnLoopback } from './emulators';
 
 /**
  * The rehearsal's SSM Parameter Store, for the one call an instance makes: `shelfstack init`'s
@@ -40,13 +40,5 @@ export async function startLocalSsm(parameters: Record<string, string>, opts: { 
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return servedOnLoopback(server);
 }
